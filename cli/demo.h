@@ -1,0 +1,19 @@
+/* Sections of `specot demo`: X(name, function, one-line summary).  Each section
+ * writes its files under `outdir`, prints a short summary on stdout and returns
+ * an exit code.  `full` asks for the paper-size version of the section. */
+#ifndef SPECOT_CLI_DEMO_H
+#define SPECOT_CLI_DEMO_H
+
+typedef struct demo_opts {
+  const char *outdir; /* existing output folder */
+  int full;           /* 1: paper-size runs (--full) */
+  int quiet;          /* 1: no progress output on stderr */
+} demo_opts;
+
+#define DEMO_SECTIONS X("rng", demo_rng, "reproducible random streams (seeded RNG)")
+
+#define X(name, fn, summary) int fn(const demo_opts *opts);
+DEMO_SECTIONS
+#undef X
+
+#endif
