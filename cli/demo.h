@@ -10,7 +10,10 @@ typedef struct demo_opts {
   int quiet;          /* 1: no progress output on stderr */
 } demo_opts;
 
-#define DEMO_SECTIONS X("rng", demo_rng, "reproducible random streams (seeded RNG)")
+/* One X(...) per line, each line ending in a backslash; keep the final comment line. */
+#define DEMO_SECTIONS \
+  X("rng", demo_rng, "reproducible random streams (seeded RNG)") \
+  /* end of DEMO_SECTIONS */
 
 #define X(name, fn, summary) int fn(const demo_opts *opts);
 DEMO_SECTIONS
