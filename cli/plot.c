@@ -126,16 +126,16 @@ int cli_plot_heatmaps(const char *path, const char *title, const cli_heatmap *ma
   plssub(ncols, nrows);
   for (int k = 0; k < nmaps; ++k) {
     const cli_heatmap *h = &maps[k];
-    PLFLT **z = NULL;
-    plAlloc2dGrid(&z, (PLINT)h->cols, (PLINT)h->rows);
-    for (size_t i = 0; i < h->rows; ++i)
-      for (size_t j = 0; j < h->cols; ++j) z[j][h->rows - 1 - i] = h->values[i * h->cols + j];
     pladv(k + 1);
     plvpor(0.08, 0.92, 0.08, 0.85);
     plwind(0, (double)h->cols, 0, (double)h->rows);
-    plimage((PLFLT_MATRIX)z, (PLINT)h->cols, (PLINT)h->rows, 0, (double)h->cols, 0,
-            (double)h->rows, -vmax, vmax, 0, (double)h->cols, 0, (double)h->rows);
-    plFree2dGrid(z, (PLINT)h->cols, (PLINT)h->rows);
+    for (size_t i = 0; i < h->rows; ++i)
+      for (size_t j = 0; j < h->cols; ++j) { /* one filled cell per entry, row 0 on top */
+        const double top = (double)(h->rows - i), left = (double)j;
+        PLFLT cx[4] = {left, left + 1, left + 1, left}, cy[4] = {top - 1, top - 1, top, top};
+        plcol1(0.5 + 0.5 * h->values[i * h->cols + j] / vmax);
+        plfill(4, cx, cy);
+      }
     plcol0(1);
     plbox("bc", 0.0, 0, "bc", 0.0, 0);
     plmtex("t", 1.0, 0.5, 0.5, h->title ? h->title : "");
@@ -180,6 +180,7 @@ int cli_plot_coupling(const char *path, const char *title, const double *x, size
     pljoin(x[2 * rows[k]], x[2 * rows[k] + 1], y[2 * cols[k]], y[2 * cols[k] + 1]);
   }
   plwidth(1.0);
+  plssym(0.0, n + m > 400 ? 0.6 : 1.6);
   plcol0(2);
   for (size_t i = 0; i < n; ++i) plpoin(1, &x[2 * i], &x[2 * i + 1], 17);
   plcol0(3);
