@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every benchmark side by side with its peer (NumPy / POT) and prints the ratios.
+# Usage: bash bench/run_all.sh [BUILD_DIR]   (or: make bench)
+set -euo pipefail
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+echo "== specot benchmarks (build: $BUILD) =="
