@@ -5,3 +5,4 @@ set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 echo "== specot benchmarks (build: $BUILD) =="
+/usr/bin/python3 bench/linalg_numpy.py "$BUILD"

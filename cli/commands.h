@@ -4,3 +4,7 @@
 X("version", cmd_version, "print the library version")
 X("demo", cmd_demo, "run the built-in demonstration, writing results under out/")
 X("convert", cmd_convert, "convert an array between .npy and CSV/text")
+X("lmo", cmd_lmo, "Schatten steepest-descent direction J_p of a matrix/particles/blocks")
+X("polar", cmd_polar, "polar factor: exact (SVD/Gram), Newton–Schulz, or regularized O_eps")
+X("norm", cmd_norm, "Schatten norm of a matrix")
+X("gauge", cmd_gauge, "Schatten gauge gamma_p of a PSD matrix")

@@ -12,6 +12,7 @@ typedef struct demo_opts {
 
 /* One X(...) per line, each line ending in a backslash; keep the final comment line. */
 #define DEMO_SECTIONS \
+  X("directions", demo_directions, "steepest-descent directions J_p and polar/Newton–Schulz variants of a gradient") \
   X("rng", demo_rng, "reproducible random streams (seeded RNG)") \
   /* end of DEMO_SECTIONS */
 
