@@ -6,3 +6,5 @@ BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 echo "== specot benchmarks (build: $BUILD) =="
 /usr/bin/python3 bench/linalg_numpy.py "$BUILD"
+/usr/bin/python3 bench/spectral_pot.py "$BUILD"
+/usr/bin/python3 bench/flows_numpy.py "$BUILD"

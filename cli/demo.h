@@ -14,6 +14,8 @@ typedef struct demo_opts {
 #define DEMO_SECTIONS \
   X("directions", demo_directions, "steepest-descent directions J_p and polar/Newton–Schulz variants of a gradient") \
   X("rng", demo_rng, "reproducible random streams (seeded RNG)") \
+  X("transport", demo_transport, "certified spectral transport: cross example and 2-D shapes, p = 1 vs p = inf") \
+  X("flow", demo_flow, "ReLU teacher-student particle flow, p = 1 vs p = inf (energy plot)") \
   /* end of DEMO_SECTIONS */
 
 #define X(name, fn, summary) int fn(const demo_opts *opts);

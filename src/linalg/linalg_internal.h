@@ -99,4 +99,22 @@ int specot__linalg_load_scaled(specot_linalg_ws *ws, const double *G, size_t m,
 void specot__linalg_apply_small_side(specot_linalg_ws *ws, size_t m, size_t n,
                                      const double *M, double *Q);
 
+/* Refined Gram route (gram.c; see the comment there for the method), for
+ * J = alpha A f(A^T A) (m >= n) or alpha f(A A^T) A (m < n), f(t) = c t^a,
+ * restricted to the top r eigenpairs.
+ * gram_refine: on entry ws->a holds A (ld n) and ws->g1 / ws->s the
+ * eigendecomposition of its small-side Gram matrix as left by
+ * specot__linalg_gram + specot__linalg_syev (eigenvalues ascending, the top r
+ * ones > 0).  Forms B = A W_r D^{-1} (ws->u), Delta = B^T B - I (ws->g2,
+ * r x r) and the refined singular values sv[0..r) (ascending, relative error
+ * ~ eps cond).  Uses ws->g3.
+ * gram_apply: with phi[l] = f(sv[l]^2) (all > 0), writes J into out (leading
+ * dimension ldo; out must not overlap the workspace).  Uses ws->g3, ws->g4. */
+void specot__linalg_gram_refine(specot_linalg_ws *ws, size_t m, size_t n,
+                                size_t r, double *sv);
+void specot__linalg_gram_apply(specot_linalg_ws *ws, size_t m, size_t n,
+                               size_t r, const double *sv, const double *phi,
+                               double a, double alpha, double *out,
+                               size_t ldo);
+
 #endif

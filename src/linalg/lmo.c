@@ -84,12 +84,13 @@ static double lmo_from_svd(specot_linalg_ws *ws, size_t m, size_t n, double p,
   return dual;
 }
 
-/* Gram route for a well-conditioned, full-rank matrix in ws->a (cost ~ half an
- * SVD): with a^T a = W diag(sigma^2) W^T, J = -a W diag(resp/sigma) W^T (or
- * the left-side analogue when m < n).  Taken only when
- * sigma_min/sigma_max >= max(1e-3, 2 rtol), where the rank cut-off cannot act
- * and the Gram error ~ eps cond^2 stays below ~1e-10 relative.  Returns 1
- * when handled (V, *dual set), 0 to fall back to the SVD, < 0 on error. */
+/* Refined Gram route (gram.c) for a well-conditioned, full-rank matrix in
+ * ws->a (cost ~ half an SVD): with the first-order-refined Gram
+ * eigendecomposition, J = -A f(A^T A) (or -f(A A^T) A when m < n) with
+ * f(sigma^2) = resp(sigma) / sigma = dual^{2-q} sigma^{q-2}.  Taken only when
+ * sigma_min/sigma_max >= max(1e-3, 2 rtol): the rank cut-off cannot act and
+ * the refinement's neglected second-order term stays below ~1e-18.  Returns
+ * 1 when handled (V, *dual set), 0 to fall back to the SVD, < 0 on error. */
 static int lmo_gram(specot_ctx *ctx, specot_linalg_ws *ws, size_t m, size_t n,
                     double p, double rtol, double *V, size_t ldv, double *dual,
                     specot_status *st) {
@@ -100,24 +101,21 @@ static int lmo_gram(specot_ctx *ctx, specot_linalg_ws *ws, size_t m, size_t n,
   const double ratio = fmax(1e-3, 2.0 * rtol);
   if (!(lmax > 0.0) || !(lmin >= ratio * ratio * lmax))
     return 0;
-  /* Descending singular values into t1 (scratch of length >= k). */
-  double *sd = ws->t1, *resp = ws->s2;
+  /* Refined singular values (ascending) into s2; descending copy into t1. */
+  double *sv = ws->s2, *sd = ws->t1, *resp = ws->t2, *phi = ws->vt;
+  specot__linalg_gram_refine(ws, m, n, k, sv);
   for (size_t i = 0; i < k; ++i)
-    sd[i] = sqrt(ws->s[k - 1 - i]);
+    sd[i] = sv[k - 1 - i];
   size_t used = 0;
   *dual = lmo_response(sd, k, p, rtol, resp, &used);
-  /* Root values for eigenvector j (ascending) = sqrt(resp/sigma) of index
-   * k-1-j. */
-  for (size_t j = 0; j < k; ++j) {
-    const size_t i = k - 1 - j;
-    ws->s[j] = i < used ? sqrt(resp[i] / sd[i]) : 0.0;
-  }
-  specot__linalg_spectral_fn(ws->g1, ws->s, k, ws->g2, ws->g3);
-  double *dst = ldv == n ? V : ws->t2;
-  specot__linalg_apply_small_side(ws, m, n, ws->g3, dst);
-  for (size_t i = 0; i < m; ++i)
-    for (size_t j = 0; j < n; ++j)
-      V[i * ldv + j] = -dst[i * n + j];
+  if (used != k || !(sv[0] > 0.0))
+    return 0; /* cannot happen under the ratio test; the SVD decides */
+  for (size_t l = 0; l < k; ++l)
+    phi[l] = resp[k - 1 - l] / sv[l];
+  /* f(t) = c t^a with a = (q - 2) / 2 (exactly -1/2 at p = inf). */
+  const double q = 1.0 + 1.0 / (2.0 * p - 1.0);
+  specot__linalg_gram_apply(ws, m, n, k, sv, phi, 0.5 * (q - 2.0), -1.0, V,
+                            ldv);
   return 1;
 }
 
@@ -133,15 +131,18 @@ static specot_status lmo_loaded(specot_ctx *ctx, specot_linalg_ws *ws, size_t m,
         V[i * ldv + j] = -ws->a[i * n + j];
     return SPECOT_OK;
   }
-  /* Exact power-of-two scaling (J is 1-homogeneous): the Gram matrix then
-   * neither overflows nor underflows. */
+  /* Exact power-of-two scaling (J is 1-homogeneous) when max|a_ij| lies
+   * outside [2^-256, 2^256], so that the Gram matrix neither overflows nor
+   * underflows; inside that range scaling would not change a single
+   * rounding, and is skipped (two passes over the matrix). */
   double big = 0.0;
   for (size_t i = 0; i < m * n; ++i)
     big = fmax(big, fabs(ws->a[i]));
   double c = 1.0;
-  if (big > 0.0) {
-    int e;
+  int e = 0;
+  if (big > 0.0)
     (void)frexp(big, &e);
+  if (e < -256 || e > 256) {
     c = ldexp(1.0, -e);
     for (size_t i = 0; i < m * n; ++i)
       ws->a[i] *= c;

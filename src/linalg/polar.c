@@ -101,13 +101,18 @@ specot_status specot_linalg_polar(specot_ctx *ctx, specot_linalg_ws *ws,
         used = SPECOT_LINALG_POLAR_SVD;
         st = polar_svd(ctx, w, m, n, rtol, Q);
       } else {
-        /* Gram eigenvalues carry absolute errors ~ k eps lambda_max. */
+        /* Gram eigenvalues carry absolute errors ~ k eps lambda_max: those
+         * below the cut are dropped; the retained top r are refined
+         * (gram.c), polar = A f(A^T A) with f(t) = t^{-1/2}. */
         const double cut =
             fmax(rtol * rtol, 8.0 * (double)k * DBL_EPSILON) * lmax;
-        for (size_t i = 0; i < k; ++i)
-          w->s2[i] = w->s[i] > cut ? pow(w->s[i], -0.25) : 0.0;
-        specot__linalg_spectral_fn(w->g1, w->s2, k, w->g2, w->g3);
-        specot__linalg_apply_small_side(w, m, n, w->g3, Q);
+        size_t r = 0;
+        while (r < k && w->s[k - 1 - r] > cut)
+          ++r;
+        specot__linalg_gram_refine(w, m, n, r, w->s2);
+        for (size_t l = 0; l < r; ++l)
+          w->t1[l] = 1.0 / w->s2[l];
+        specot__linalg_gram_apply(w, m, n, r, w->s2, w->t1, -0.5, 1.0, Q, n);
       }
     }
   }

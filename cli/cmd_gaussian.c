@@ -1,0 +1,149 @@
+/* `specot gaussian`: certified spectral transport between two Gaussians. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "specot/spectral.h"
+
+/* Defined in cmd_transport.c. */
+int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g,
+                              int *have);
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: specot gaussian --mean0 m0 --cov0 A --mean1 m1 --cov1 B (-p P | --kyfan K)\n"
+          "                       [--tol T] [--max-iter N] [--cross K] [--sigma S] [--dual Q]\n"
+          "                       [--json]\n"
+          "W_gamma^2 between N(m0, A) and N(m1, B) (A, B symmetric PSD, singular allowed):\n"
+          "  min_K gamma(Delta Delta^T + A + B - K - K^T) = max_{Q in K} W_Q^2, with\n"
+          "  W_Q^2 = Delta^T Q Delta + tr Q(A + B) - 2 ||A^{1/2} Q B^{1/2}||_*.\n"
+          "Prints the squared cost (upper bound), the certified lower bound and the gap.\n"
+          "Options:\n"
+          "  --cross FILE   write the optimal cross-covariance K (d x d)\n"
+          "  --sigma FILE   write Delta Delta^T + A + B - K - K^T (d x d)\n"
+          "  --dual FILE    write the certificate Q (d x d)\n");
+}
+
+typedef struct gaussian_args {
+  const char *m0, *A, *m1, *B, *cross, *sigma, *dual;
+  specot_gauge gauge;
+  int have_gauge, json;
+  specot_spectral_opts opts;
+} gaussian_args;
+
+static int parse(int argc, char **argv, gaussian_args *t) {
+  memset(t, 0, sizeof *t);
+  specot_spectral_opts_init(&t->opts);
+  for (int i = 1; i < argc; ++i) {
+    const int g = cli_spectral_gauge_option("gaussian", argc, argv, &i, &t->gauge, &t->have_gauge);
+    if (g < 0) return CLI_EXIT_USAGE;
+    if (g > 0) continue;
+    const char *o = argv[i];
+    const char **target = strcmp(o, "--mean0") == 0   ? &t->m0
+                          : strcmp(o, "--cov0") == 0  ? &t->A
+                          : strcmp(o, "--mean1") == 0 ? &t->m1
+                          : strcmp(o, "--cov1") == 0  ? &t->B
+                          : strcmp(o, "--cross") == 0 ? &t->cross
+                          : strcmp(o, "--sigma") == 0 ? &t->sigma
+                          : strcmp(o, "--dual") == 0  ? &t->dual
+                                                      : NULL;
+    if (target) {
+      if (!(*target = cli_option_value("gaussian", argc, argv, &i))) return CLI_EXIT_USAGE;
+    } else if (strcmp(o, "--tol") == 0) {
+      const char *v = cli_option_value("gaussian", argc, argv, &i);
+      if (!v || cli_parse_double(v, &t->opts.tol) != 0 || !(t->opts.tol >= 0) || isinf(t->opts.tol))
+        return cli_usage_error("gaussian", "--tol expects a finite number >= 0");
+    } else if (strcmp(o, "--max-iter") == 0) {
+      const char *v = cli_option_value("gaussian", argc, argv, &i);
+      if (!v || cli_parse_size(v, &t->opts.max_iter) != 0 || t->opts.max_iter == 0)
+        return cli_usage_error("gaussian", "--max-iter expects a positive integer");
+    } else if (strcmp(o, "--json") == 0) {
+      t->json = 1;
+    } else {
+      return cli_usage_error("gaussian", "unknown argument '%s'", o);
+    }
+  }
+  if (!t->m0 || !t->A || !t->m1 || !t->B)
+    return cli_usage_error("gaussian", "--mean0, --cov0, --mean1 and --cov1 are required");
+  if (!t->have_gauge) return cli_usage_error("gaussian", "give the gauge with -p P or --kyfan K");
+  return CLI_EXIT_OK;
+}
+
+static int check_shapes(const specot_array *m0, const specot_array *A, const specot_array *m1,
+                        const specot_array *B) {
+  const size_t d = m0->rows * m0->cols;
+  if (m1->rows * m1->cols != d || A->rows != d || A->cols != d || B->rows != d || B->cols != d) {
+    fprintf(stderr,
+            "specot gaussian: error: dimension mismatch: means have %zu and %zu entries, "
+            "covariances are %zu x %zu and %zu x %zu\n",
+            d, m1->rows * m1->cols, A->rows, A->cols, B->rows, B->cols);
+    return CLI_EXIT_INPUT;
+  }
+  return CLI_EXIT_OK;
+}
+
+int cmd_gaussian(int argc, char **argv) {
+  if (argc > 1 && cli_is_help(argv[1])) {
+    usage(stdout);
+    return CLI_EXIT_OK;
+  }
+  gaussian_args t;
+  int rc = parse(argc, argv, &t);
+  if (rc) return rc;
+  specot_array m0 = {0}, A = {0}, m1 = {0}, B = {0};
+  double *buf = NULL;
+  if ((rc = cli_read_array("gaussian", t.m0, &m0)) || (rc = cli_read_array("gaussian", t.A, &A)) ||
+      (rc = cli_read_array("gaussian", t.m1, &m1)) || (rc = cli_read_array("gaussian", t.B, &B)) ||
+      (rc = check_shapes(&m0, &A, &m1, &B)))
+    goto out;
+  const size_t d = A.rows;
+  buf = malloc(3 * d * d * sizeof *buf);
+  specot_ctx *ctx = specot_ctx_alloc();
+  if (!buf || !ctx) {
+    specot_ctx_free(ctx);
+    rc = CLI_EXIT_NUMERICAL;
+    goto out;
+  }
+  specot_spectral_gaussian_result res;
+  const specot_status st = specot_spectral_gaussian(ctx, &t.gauge, d, m0.data, A.data, m1.data,
+                                                    B.data, &t.opts, &res, buf, buf + d * d,
+                                                    buf + 2 * d * d);
+  if (st < 0) {
+    rc = cli_report("gaussian", ctx, st);
+  } else {
+    cli_warn("gaussian", ctx, st);
+    const char *status = st == SPECOT_OK ? "converged" : "max-iterations";
+    if (t.json) {
+      cli_json j;
+      cli_json_begin(&j, stdout);
+      cli_json_num(&j, "squared_cost", res.squared_cost);
+      cli_json_num(&j, "lower_bound", res.lower_bound);
+      cli_json_num(&j, "gap", res.gap);
+      cli_json_num(&j, "relative_gap", res.relative_gap);
+      cli_json_int(&j, "iterations", (long long)res.iterations);
+      cli_json_bool(&j, "closed_form", res.closed_form);
+      cli_json_str(&j, "status", status);
+      cli_json_array(&j, "cross", buf, d * d);
+      cli_json_array(&j, "dual", buf + 2 * d * d, d * d);
+      cli_json_end(&j);
+    } else {
+      printf("squared_cost  %.15g\nlower_bound   %.15g\ngap           %.3g\nrelative_gap  %.3g\n"
+             "iterations    %zu\nclosed_form   %s\nstatus        %s\n",
+             res.squared_cost, res.lower_bound, res.gap, res.relative_gap, res.iterations,
+             res.closed_form ? "yes" : "no", status);
+    }
+    if (t.cross) rc = cli_write_array("gaussian", t.cross, buf, d, d, 2);
+    if (!rc && t.sigma) rc = cli_write_array("gaussian", t.sigma, buf + d * d, d, d, 2);
+    if (!rc && t.dual) rc = cli_write_array("gaussian", t.dual, buf + 2 * d * d, d, d, 2);
+  }
+  specot_ctx_free(ctx);
+out:
+  free(buf);
+  specot_array_free(&m0);
+  specot_array_free(&A);
+  specot_array_free(&m1);
+  specot_array_free(&B);
+  return rc;
+}

@@ -1,0 +1,313 @@
+/* `specot ot`: exact (network simplex / 1-D sorting) or entropic (Sinkhorn) OT between two
+ * point clouds, with an optional dense cost matrix. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "specot/ot.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: specot ot X.npy Y.npy [--a a.npy] [--b b.npy] [--cost sqeuclidean|C.npy]\n"
+          "                 [--solver exact|sinkhorn] [--eps E] [--tol T] [--max-iter K]\n"
+          "                 [--plan plan.csv] [--potentials f.npy,g.npy] [--json]\n"
+          "Optimal transport between mu = sum a_i delta(x_i) and nu = sum b_j delta(y_j).\n"
+          "X is n x d, Y is m x d (one point per row; a 1-D array is d = 1).  Weights default\n"
+          "to uniform; they must be >= 0 with equal totals.\n"
+          "Options:\n"
+          "  --cost C       'sqeuclidean' (default: C_ij = |x_i - y_j|^2, squared) or an n x m\n"
+          "                 cost matrix file\n"
+          "  --solver S     'exact' (default; network simplex, or sorting when d = 1 with the\n"
+          "                 squared cost) or 'sinkhorn' (log-domain, eps-scaling)\n"
+          "  --eps E        entropic regularisation, absolute (POT's reg); sinkhorn only\n"
+          "  --tol T        sinkhorn: L1 marginal violation (default 1e-9)\n"
+          "  --max-iter K   pivots (exact) or iterations (sinkhorn) cap\n"
+          "  --plan FILE    exact: nnz x 3 rows (row, col, mass); sinkhorn: dense n x m\n"
+          "  --potentials F,G  dual potentials f (n) and g (m), normalised <a,f> = <b,g>\n"
+          "  --json         print the results as JSON: cost (<pi,C> of the plan, POT's\n"
+          "                 emd2/sinkhorn2), regularized_cost (sinkhorn: + eps KL(pi|a b)),\n"
+          "                 status, iterations, marginal_error, dual_objective, lower_bound\n"
+          "                 (certified lower bound on the exact OT cost)\n");
+}
+
+typedef struct ot_args {
+  const char *x, *y, *a, *b, *cost, *plan, *pot;
+  int sinkhorn, json, have_eps, have_tol;
+  double eps, tol;
+  size_t max_iter;
+} ot_args;
+
+static int parse(int argc, char **argv, ot_args *o) {
+  memset(o, 0, sizeof *o);
+  for (int i = 1; i < argc; ++i) {
+    const char *arg = argv[i];
+    const char *v;
+    if (cli_is_help(arg)) {
+      usage(stdout);
+      return -1;
+    } else if (strcmp(arg, "--json") == 0) {
+      o->json = 1;
+    } else if (strcmp(arg, "--a") == 0 || strcmp(arg, "--b") == 0 ||
+               strcmp(arg, "--cost") == 0 || strcmp(arg, "--plan") == 0 ||
+               strcmp(arg, "--potentials") == 0 || strcmp(arg, "--solver") == 0 ||
+               strcmp(arg, "--eps") == 0 || strcmp(arg, "--tol") == 0 ||
+               strcmp(arg, "--max-iter") == 0) {
+      if (!(v = cli_option_value("ot", argc, argv, &i))) return CLI_EXIT_USAGE;
+      if (strcmp(arg, "--a") == 0) o->a = v;
+      else if (strcmp(arg, "--b") == 0) o->b = v;
+      else if (strcmp(arg, "--cost") == 0) o->cost = v;
+      else if (strcmp(arg, "--plan") == 0) o->plan = v;
+      else if (strcmp(arg, "--potentials") == 0) o->pot = v;
+      else if (strcmp(arg, "--solver") == 0) {
+        if (strcmp(v, "exact") == 0) o->sinkhorn = 0;
+        else if (strcmp(v, "sinkhorn") == 0) o->sinkhorn = 1;
+        else return cli_usage_error("ot", "unknown solver '%s' (exact or sinkhorn)", v);
+      } else if (strcmp(arg, "--eps") == 0) {
+        if (cli_parse_double(v, &o->eps) != 0) return cli_usage_error("ot", "bad --eps '%s'", v);
+        o->have_eps = 1;
+      } else if (strcmp(arg, "--tol") == 0) {
+        if (cli_parse_double(v, &o->tol) != 0) return cli_usage_error("ot", "bad --tol '%s'", v);
+        o->have_tol = 1;
+      } else if (cli_parse_size(v, &o->max_iter) != 0 || o->max_iter == 0) {
+        return cli_usage_error("ot", "bad --max-iter '%s' (a positive integer)", v);
+      }
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      return cli_usage_error("ot", "unknown option '%s'", arg);
+    } else if (!o->x) {
+      o->x = arg;
+    } else if (!o->y) {
+      o->y = arg;
+    } else {
+      return cli_usage_error("ot", "unexpected argument '%s'", arg);
+    }
+  }
+  if (!o->x || !o->y) return cli_usage_error("ot", "needs two point files X and Y");
+  if (o->sinkhorn && !o->have_eps) return cli_usage_error("ot", "--solver sinkhorn needs --eps");
+  if (!o->sinkhorn && (o->have_eps || o->have_tol))
+    return cli_usage_error("ot", "--eps/--tol apply to --solver sinkhorn only");
+  if (o->pot && !strchr(o->pot, ','))
+    return cli_usage_error("ot", "--potentials needs two files 'f.npy,g.npy'");
+  return 0;
+}
+
+/* Reads a weight vector of length len (NULL path: uniform, *w = NULL). */
+static int read_weights(const char *path, size_t len, const char *name, specot_array *arr,
+                        const double **w) {
+  *w = NULL;
+  memset(arr, 0, sizeof *arr);
+  if (!path) return 0;
+  int rc = cli_read_array("ot", path, arr);
+  if (rc) return rc;
+  if (arr->rows * arr->cols != len) {
+    fprintf(stderr, "specot ot: error: weights %s have %zu entries, expected %zu\n", name,
+            arr->rows * arr->cols, len);
+    return CLI_EXIT_INPUT;
+  }
+  *w = arr->data;
+  return 0;
+}
+
+static int write_potentials(const char *spec, const double *f, size_t n, const double *g,
+                            size_t m) {
+  char buf[4096];
+  if (strlen(spec) >= sizeof buf) {
+    fprintf(stderr, "specot ot: error: --potentials argument too long\n");
+    return CLI_EXIT_USAGE;
+  }
+  strcpy(buf, spec);
+  char *comma = strchr(buf, ',');
+  *comma = '\0';
+  int rc = cli_write_array("ot", buf, f, n, 1, 1);
+  if (!rc) rc = cli_write_array("ot", comma + 1, g, m, 1, 1);
+  return rc;
+}
+
+static const char *status_name(specot_status st) {
+  switch (st) {
+    case SPECOT_OK: return "optimal";
+    case SPECOT_WARN_MAXITER: return "max_iter";
+    case SPECOT_WARN_INACCURATE: return "inaccurate";
+    default: return "error";
+  }
+}
+
+static int run_exact(const ot_args *o, specot_ctx *ctx, const specot_array *X,
+                     const specot_array *Y, const double *C, const double *a, const double *b) {
+  const size_t n = X->rows, m = Y->rows, d = X->cols;
+  specot_ot_emd_opts opts;
+  specot_ot_emd_opts_init(&opts);
+  if (o->max_iter) opts.max_iter = o->max_iter;
+  specot_ot_emd_result res;
+  size_t cap = n + m;
+  size_t *row = malloc(cap * sizeof *row), *col = malloc(cap * sizeof *col);
+  double *mass = malloc(cap * sizeof *mass), *f = malloc(n * sizeof *f), *g = malloc(m * sizeof *g);
+  int rc = CLI_EXIT_OK;
+  specot_status st;
+  const int one_d = !C && d == 1;
+  if (!row || !col || !mass || !f || !g) {
+    st = SPECOT_ERR_NOMEM;
+  } else if (one_d) {
+    st = specot_ot_emd_1d(ctx, n, m, X->data, a, Y->data, b, &opts, &res, row, col, mass, f, g);
+  } else {
+    specot_ot_emd_ws *ws = NULL;
+    st = specot_ot_emd_ws_alloc(ctx, n, m, C ? 0 : d, &opts, &ws);
+    if (st == SPECOT_OK) {
+      st = C ? specot_ot_emd_solve(ctx, ws, a, b, C, &opts, &res)
+             : specot_ot_emd_solve_points(ctx, ws, a, b, X->data, Y->data, NULL, 0, &opts, &res);
+      if (st >= 0) {
+        (void)specot_ot_emd_plan(ws, row, col, mass);
+        specot_ot_emd_potentials(ws, f, g);
+      }
+    }
+    specot_ot_emd_ws_free(ws);
+  }
+  if (st < 0) {
+    rc = cli_report("ot", ctx, st);
+  } else {
+    cli_warn("ot", ctx, st);
+    if (o->plan) {
+      double *trip = malloc((res.nnz ? res.nnz : 1) * 3 * sizeof *trip);
+      if (!trip) {
+        rc = CLI_EXIT_NUMERICAL;
+      } else {
+        for (size_t k = 0; k < res.nnz; ++k) {
+          trip[3 * k] = (double)row[k];
+          trip[3 * k + 1] = (double)col[k];
+          trip[3 * k + 2] = mass[k];
+        }
+        rc = cli_write_array("ot", o->plan, trip, res.nnz, 3, 2);
+        free(trip);
+      }
+    }
+    if (!rc && o->pot) rc = write_potentials(o->pot, f, n, g, m);
+    if (!rc) {
+      if (o->json) {
+        cli_json j;
+        cli_json_begin(&j, stdout);
+        cli_json_str(&j, "solver", one_d ? "exact-1d" : "exact");
+        cli_json_int(&j, "n", (long long)n);
+        cli_json_int(&j, "m", (long long)m);
+        cli_json_num(&j, "cost", res.cost);
+        cli_json_str(&j, "status", status_name(st));
+        cli_json_int(&j, "status_code", st);
+        cli_json_int(&j, "iterations", (long long)res.iterations);
+        cli_json_num(&j, "marginal_error", res.marginal_error);
+        cli_json_num(&j, "dual_objective", res.dual_objective);
+        cli_json_num(&j, "lower_bound", res.lower_bound);
+        cli_json_num(&j, "min_reduced_cost", res.min_reduced_cost);
+        cli_json_int(&j, "nnz", (long long)res.nnz);
+        cli_json_end(&j);
+      } else {
+        printf("cost %.17g (exact, %s, %zu pivots, %zu nonzeros)\n", res.cost, status_name(st),
+               res.iterations, res.nnz);
+      }
+    }
+  }
+  free(row);
+  free(col);
+  free(mass);
+  free(f);
+  free(g);
+  return rc;
+}
+
+static int run_sinkhorn(const ot_args *o, specot_ctx *ctx, const specot_array *X,
+                        const specot_array *Y, const double *C, const double *a,
+                        const double *b) {
+  const size_t n = X->rows, m = Y->rows, d = X->cols;
+  specot_ot_sinkhorn_opts opts;
+  specot_ot_sinkhorn_opts_init(&opts);
+  if (o->have_tol) opts.tol = o->tol;
+  if (o->max_iter) opts.max_iter = o->max_iter;
+  specot_ot_sinkhorn_result res;
+  double *f = malloc(n * sizeof *f), *g = malloc(m * sizeof *g);
+  double *plan = NULL;
+  specot_status st = SPECOT_OK;
+  if (o->plan && !(plan = malloc(n * m * sizeof *plan))) st = SPECOT_ERR_NOMEM;
+  if (!f || !g) st = SPECOT_ERR_NOMEM;
+  specot_ot_sinkhorn_ws *ws = NULL;
+  if (st == SPECOT_OK) st = specot_ot_sinkhorn_ws_alloc(ctx, n, m, C ? 0 : d, &opts, &ws);
+  if (st == SPECOT_OK)
+    st = C ? specot_ot_sinkhorn_solve(ctx, ws, a, b, C, o->eps, &opts, f, g, plan, &res)
+           : specot_ot_sinkhorn_solve_points(ctx, ws, a, b, X->data, Y->data, 1.0, o->eps, &opts,
+                                             f, g, plan, &res);
+  specot_ot_sinkhorn_ws_free(ws);
+  int rc = CLI_EXIT_OK;
+  if (st < 0) {
+    rc = cli_report("ot", ctx, st);
+  } else {
+    cli_warn("ot", ctx, st);
+    if (o->plan) rc = cli_write_array("ot", o->plan, plan, n, m, 2);
+    if (!rc && o->pot) rc = write_potentials(o->pot, f, n, g, m);
+    if (!rc) {
+      if (o->json) {
+        cli_json j;
+        cli_json_begin(&j, stdout);
+        cli_json_str(&j, "solver", "sinkhorn");
+        cli_json_int(&j, "n", (long long)n);
+        cli_json_int(&j, "m", (long long)m);
+        cli_json_num(&j, "eps", o->eps);
+        cli_json_num(&j, "cost", res.cost);
+        cli_json_num(&j, "regularized_cost", res.regularized_cost);
+        cli_json_str(&j, "status", st == SPECOT_OK ? "converged" : status_name(st));
+        cli_json_int(&j, "status_code", st);
+        cli_json_int(&j, "iterations", (long long)res.iterations);
+        cli_json_num(&j, "marginal_error", res.marginal_error);
+        cli_json_num(&j, "dual_objective", res.dual_objective);
+        cli_json_num(&j, "lower_bound", res.lower_bound);
+        cli_json_end(&j);
+      } else {
+        printf("cost %.17g (sinkhorn eps %g, regularized %.17g, %zu iterations)\n", res.cost,
+               o->eps, res.regularized_cost, res.iterations);
+      }
+    }
+  }
+  free(f);
+  free(g);
+  free(plan);
+  return rc;
+}
+
+int cmd_ot(int argc, char **argv) {
+  ot_args o;
+  int rc = parse(argc, argv, &o);
+  if (rc) return rc < 0 ? CLI_EXIT_OK : rc;
+  specot_array X = {0}, Y = {0}, A = {0}, B = {0}, Cm = {0};
+  const double *a = NULL, *b = NULL, *C = NULL;
+  if ((rc = cli_read_array("ot", o.x, &X)) || (rc = cli_read_array("ot", o.y, &Y))) goto done;
+  if (X.cols != Y.cols) {
+    fprintf(stderr, "specot ot: error: X has d = %zu columns but Y has %zu\n", X.cols, Y.cols);
+    rc = CLI_EXIT_INPUT;
+    goto done;
+  }
+  if ((rc = read_weights(o.a, X.rows, "a", &A, &a)) || (rc = read_weights(o.b, Y.rows, "b", &B, &b)))
+    goto done;
+  if (o.cost && strcmp(o.cost, "sqeuclidean") != 0) {
+    if ((rc = cli_read_array("ot", o.cost, &Cm))) goto done;
+    if (Cm.rows != X.rows || Cm.cols != Y.rows) {
+      fprintf(stderr, "specot ot: error: cost matrix is %zu x %zu, expected n x m = %zu x %zu\n",
+              Cm.rows, Cm.cols, X.rows, Y.rows);
+      rc = CLI_EXIT_INPUT;
+      goto done;
+    }
+    C = Cm.data;
+  }
+  {
+    specot_ctx *ctx = specot_ctx_alloc();
+    if (!ctx) {
+      rc = CLI_EXIT_NUMERICAL;
+      goto done;
+    }
+    rc = o.sinkhorn ? run_sinkhorn(&o, ctx, &X, &Y, C, a, b) : run_exact(&o, ctx, &X, &Y, C, a, b);
+    specot_ctx_free(ctx);
+  }
+done:
+  specot_array_free(&X);
+  specot_array_free(&Y);
+  specot_array_free(&A);
+  specot_array_free(&B);
+  specot_array_free(&Cm);
+  return rc;
+}

@@ -1,0 +1,682 @@
+/*
+ * Log-domain Sinkhorn with eps-scaling (spec sinkhorn_shk.md sec. 1-2).
+ *
+ * Potentials f (n), g (m) with pi_ij = a_i b_j exp((f_i + g_j - C_ij)/eps).
+ * Iterations run on the stabilised kernel K = a_i b_j exp((f_i + g_j -
+ * C_ij)/eps) with scalings u, v (Schmitzer 2019, "absorption"): one fused
+ * pass over K per iteration computes u = a / K v and K^T u together; the
+ * scalings are absorbed into f, g when they leave [1e-100, 1e100].  Where a
+ * kernel row/column underflows, a log-domain soft-min step replaces the
+ * scaling step.  Zero-mass atoms have log weight -inf: they drop out of the
+ * sums and get the soft c-transform potential at the end.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "ot_internal.h"
+#include "sinkhorn_internal.h"
+
+void specot_ot_sinkhorn_opts_init(specot_ot_sinkhorn_opts *opts) {
+  opts->tol = 1e-9;
+  opts->max_iter = 100000;
+  opts->eps_scaling = 1;
+  opts->eps_start = 0.0;
+  opts->scaling_factor = 0.5;
+  opts->stage_iter = 100;
+  opts->warm_start = 0;
+  opts->mass_rtol = 1e-9;
+  opts->mem_budget = 0;
+}
+
+specot_status specot__ot_sk_check_opts(specot_ctx *ctx, const char *who,
+                                       const specot_ot_sinkhorn_opts *o, double eps) {
+  if (!(eps > 0.0) || !isfinite(eps))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: eps = %g must be finite and > 0", who, eps);
+  if (!(o->tol > 0.0) || !isfinite(o->tol))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: tol = %g must be finite and > 0", who,
+                        o->tol);
+  if (o->max_iter == 0)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: max_iter must be >= 1", who);
+  if (o->eps_scaling && !(o->scaling_factor > 0.0 && o->scaling_factor < 1.0))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: scaling_factor = %g must be in (0, 1)", who,
+                        o->scaling_factor);
+  if (!(o->eps_start >= 0.0) || !isfinite(o->eps_start))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: eps_start = %g must be finite and >= 0",
+                        who, o->eps_start);
+  if (o->eps_scaling && o->stage_iter == 0)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: stage_iter must be >= 1", who);
+  if (!(o->mass_rtol >= 0.0) || !isfinite(o->mass_rtol))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: mass_rtol = %g must be finite and >= 0",
+                        who, o->mass_rtol);
+  return SPECOT_OK;
+}
+
+void specot__ot_log_weights(const double *w, size_t len, double *logw) {
+  for (size_t i = 0; i < len; ++i) {
+    const double v = specot__ot_weight(w, len, i);
+    logw[i] = v > 0.0 ? log(v) : -INFINITY;
+  }
+}
+
+void specot__ot_transpose(const double *C, size_t n, size_t m, double *Ct) {
+  const size_t B = 32;
+#pragma omp parallel for schedule(static) if (n * m > 65536)
+  for (size_t jb = 0; jb < m; jb += B)
+    for (size_t ib = 0; ib < n; ib += B)
+      for (size_t j = jb; j < jb + B && j < m; ++j)
+        for (size_t i = ib; i < ib + B && i < n; ++i) Ct[j * n + i] = C[i * m + j];
+}
+
+int specot__ot_sk_threads(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+size_t specot__ot_sk_scratch_len(size_t n, size_t m, int nthreads) {
+  const size_t big = n > m ? n : m;
+  return n * m + 3 * big + 2 * n + 4 * m + (size_t)nthreads * m + 64;
+}
+
+void specot__ot_sk_scratch_init(specot__sk_scratch *s, double *buf, size_t n, size_t m,
+                                int nthreads) {
+  const size_t big = n > m ? n : m;
+  s->nthreads = nthreads;
+  s->K = buf;
+  buf += n * m;
+  s->u = buf;
+  buf += n;
+  s->t = buf;
+  buf += n;
+  s->v = buf;
+  buf += m;
+  s->s = buf;
+  buf += m;
+  s->h = buf;
+  buf += 3 * big;
+  s->mx = buf;
+  buf += m;
+  s->sum = buf;
+  buf += m;
+  s->part = buf;
+}
+
+/* Row soft-min: out_i = smin_j(C_ij; pot_j + eps logw_j), i < n. */
+static void smin_rows(const double *C, size_t n, size_t m, const double *pot,
+                      const double *logw, double eps, double *h, double *out, int simd) {
+  const double inv = 1.0 / eps;
+  for (size_t j = 0; j < m; ++j) h[j] = pot[j] + eps * logw[j];
+  /* Threads only pay off beyond a few tens of thousands of entries. */
+#pragma omp parallel for schedule(static) if (n * m >= 32768)
+  for (size_t i = 0; i < n; ++i) out[i] = specot__ot_smin(C + i * m, h, m, eps, inv, simd);
+}
+
+/* Column soft-min on the row-major C without a transpose: out_j =
+ * smin_i(C_ij; pot_i + eps logw_i).  Threads own blocks of columns and
+ * stream the rows (two passes: max, then shifted sum of exp). */
+static void smin_cols(const double *C, size_t n, size_t m, const double *pot,
+                      const double *logw, double eps, double *h, double *mx, double *sum,
+                      double *out, int simd) {
+  const double inv = 1.0 / eps;
+  const size_t B = 512;
+  for (size_t i = 0; i < n; ++i) h[i] = pot[i] + eps * logw[i];
+#pragma omp parallel for schedule(static) if (n * m >= 32768)
+  for (size_t jb = 0; jb < m; jb += B) {
+    const size_t len = jb + B < m ? B : m - jb;
+    double *bm = mx + jb, *bs = sum + jb;
+    for (size_t j = 0; j < len; ++j) {
+      bm[j] = -INFINITY;
+      bs[j] = 0.0;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (h[i] == -INFINITY) continue;
+      const double *row = C + i * m + jb;
+      for (size_t j = 0; j < len; ++j) {
+        const double v = h[i] - row[j];
+        bm[j] = v > bm[j] ? v : bm[j];
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (h[i] == -INFINITY) continue;
+      specot__ot_accum_exp(C + i * m + jb, bm, h[i], len, inv, bs, simd);
+    }
+    for (size_t j = 0; j < len; ++j) out[jb + j] = -(bm[j] + eps * log(bs[j]));
+  }
+}
+
+/* L1 violation sum_j |b_j exp((g_j - gnew_j)/eps) - b_j|. */
+static double violation(const double *g, const double *gnew, const double *logb, size_t m,
+                        double eps) {
+  double err = 0.0;
+  for (size_t j = 0; j < m; ++j) {
+    if (logb[j] == -INFINITY) continue;
+    const double bj = exp(logb[j]);
+    err += fabs(bj * exp((g[j] - gnew[j]) / eps) - bj);
+  }
+  return err;
+}
+
+static int all_finite_or_zero_mass(const double *p, const double *logw, size_t len) {
+  for (size_t i = 0; i < len; ++i)
+    if (!isfinite(p[i]) && logw[i] != -INFINITY) return 0;
+  return 1;
+}
+
+double specot__ot_eps_start(const double *C, size_t len, const specot_ot_sinkhorn_opts *o) {
+  if (o->eps_start > 0.0) return o->eps_start;
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t k = 0; k < len; ++k) {
+    lo = C[k] < lo ? C[k] : lo;
+    hi = C[k] > hi ? C[k] : hi;
+  }
+  return hi - lo;
+}
+
+/* Stabilised kernel K_ij = exp((f_i + eps log a_i + g_j + eps log b_j - C_ij)/eps)
+ * (Schmitzer 2019): the plan is diag(u) K diag(v) with u = v = 1 now. */
+static void absorb_kernel(const specot__sk_problem *p, double e, const double *f,
+                          const double *g, specot__sk_scratch *s) {
+  const size_t n = p->n, m = p->m;
+  const double inv = 1.0 / e;
+  double *hg = s->h;
+  for (size_t j = 0; j < m; ++j) {
+    hg[j] = g[j] + e * p->logb[j];
+    s->v[j] = p->logb[j] == -INFINITY ? 0.0 : 1.0;
+  }
+  for (size_t i = 0; i < n; ++i) s->u[i] = p->loga[i] == -INFINITY ? 0.0 : 1.0;
+#pragma omp parallel for schedule(static) if (n * m >= 32768)
+  for (size_t i = 0; i < n; ++i) {
+    double *krow = s->K + i * m;
+    if (p->loga[i] == -INFINITY) {
+      memset(krow, 0, m * sizeof(double));
+      continue;
+    }
+    specot__ot_exp_row(p->C + i * m, hg, f[i] + e * p->loga[i], m, inv, krow, p->simd);
+  }
+}
+
+/* out = K^T u, OpenMP over blocks of columns (each thread streams the rows of
+ * its block, so no reduction across threads and no scratch). */
+static void kernel_tmv(const double *K, size_t n, size_t m, const double *u, double *out) {
+  const size_t B = 1024;
+#pragma omp parallel for schedule(static) if (n * m >= 32768)
+  for (size_t jb = 0; jb < m; jb += B) {
+    const size_t len = jb + B < m ? B : m - jb;
+    double *acc = out + jb;
+    for (size_t j = 0; j < len; ++j) acc[j] = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      const double ui = u[i];
+      if (ui == 0.0) continue;
+      const double *krow = K + i * m + jb;
+      for (size_t j = 0; j < len; ++j) acc[j] += ui * krow[j];
+    }
+  }
+}
+
+/* Rows [i0, i1): t_i = K_i . v, u_i = a_i / t_i, acc += u_i K_i (one read of
+ * each kernel row).  Returns 1 when some positive-mass t_i is 0 or not finite. */
+static int fused_rows(const double *K, size_t m, const double *loga, const double *v, size_t i0,
+                      size_t i1, double *u, double *t, double *acc, int simd) {
+  int bad = 0;
+  for (size_t j = 0; j < m; ++j) acc[j] = 0.0;
+  for (size_t i = i0; i < i1; ++i) {
+    if (loga[i] == -INFINITY) continue;
+    const double *krow = K + i * m;
+    const double ti = specot__ot_dot(krow, v, m, simd);
+    t[i] = ti;
+    if (!(ti > 0.0) || !isfinite(ti)) {
+      bad = 1;
+      continue;
+    }
+    const double ui = exp(loga[i]) / ti;
+    u[i] = ui;
+    specot__ot_axpy(ui, krow, acc, m, simd);
+  }
+  return bad;
+}
+
+/* One pass over K: u = a / (K v) and s = K^T u.  Threads own row ranges and
+ * partial column sums (part: nt x m), reduced in a fixed order. */
+static int kernel_fused(const double *K, size_t n, size_t m, const double *loga, const double *v,
+                        double *u, double *t, double *s, double *part, int nt, int simd) {
+  if (nt <= 1 || n * m < 32768) return fused_rows(K, m, loga, v, 0, n, u, t, s, simd);
+  int bad = 0;
+#pragma omp parallel num_threads(nt) reduction(| : bad)
+  {
+#ifdef _OPENMP
+    const size_t tid = (size_t)omp_get_thread_num(), cnt = (size_t)omp_get_num_threads();
+#else
+    const size_t tid = 0, cnt = 1;
+#endif
+    bad |= fused_rows(K, m, loga, v, n * tid / cnt, n * (tid + 1) / cnt, u, t, part + tid * m,
+                      simd);
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (size_t j = 0; j < m; ++j) {
+      double acc = 0.0;
+      for (size_t q = 0; q < cnt; ++q) acc += part[q * m + j];
+      s[j] = acc;
+    }
+  }
+  return bad;
+}
+
+/* Moves the scalings into the potentials: f += e log u, g += e log v. */
+static void absorb_scalings(const specot__sk_problem *p, double e, double *f, double *g,
+                            specot__sk_scratch *s) {
+  for (size_t i = 0; i < p->n; ++i)
+    if (p->loga[i] > -INFINITY) f[i] += e * log(s->u[i]);
+  for (size_t j = 0; j < p->m; ++j)
+    if (p->logb[j] > -INFINITY) g[j] += e * log(s->v[j]);
+}
+
+/* Scalings leave [1e-100, 1e100] (or hit 0/inf): time to absorb. */
+static int scalings_extreme(const double *x, const double *logw, size_t len) {
+  for (size_t i = 0; i < len; ++i)
+    if (logw[i] > -INFINITY && !(x[i] > 1e-100 && x[i] < 1e100)) return 1;
+  return 0;
+}
+
+/* One log-domain iteration (g then f); returns the column violation before it. */
+static double log_step(const specot__sk_problem *p, double e, double *f, double *g,
+                       specot__sk_scratch *s) {
+  smin_cols(p->C, p->n, p->m, f, p->loga, e, s->h, s->mx, s->sum, s->s, p->simd);
+  const double err = violation(g, s->s, p->logb, p->m, e);
+  for (size_t j = 0; j < p->m; ++j) g[j] = s->s[j];
+  smin_rows(p->C, p->n, p->m, g, p->logb, e, s->h, f, p->simd);
+  return err;
+}
+
+/*
+ * Iterations at a fixed eps e, in stabilised scaling form: v = b / K^T u,
+ * u = a / K v, with K = the kernel absorbed at the current log potentials,
+ * re-absorbed whenever a scaling leaves [1e-100, 1e100].  When a kernel row
+ * or column underflows entirely, a log-domain step (soft-min) is taken
+ * instead.  Stops when the column violation sum_j |v_j (K^T u)_j - b_j| <=
+ * stop_tol, after `cap` iterations, or at the global budget.
+ */
+static specot_status stage(const specot__sk_problem *p, double e, size_t cap, double stop_tol,
+                           const specot_ot_sinkhorn_opts *o, double *f, double *g,
+                           specot__sk_scratch *s, size_t *it, double *err_out) {
+  const size_t n = p->n, m = p->m;
+  double err = INFINITY;
+  absorb_kernel(p, e, f, g, s);
+  kernel_tmv(s->K, n, m, s->u, s->s);
+  for (size_t k = 0; k < cap && *it < o->max_iter; ++k) {
+    /* s = K^T u is current: column marginals are v_j s_j. */
+    err = 0.0;
+    int bad = 0;
+    for (size_t j = 0; j < m; ++j) {
+      if (p->logb[j] == -INFINITY) continue;
+      const double bj = exp(p->logb[j]);
+      err += fabs(s->v[j] * s->s[j] - bj);
+      if (!(s->s[j] > 0.0) || !isfinite(s->s[j])) bad = 1;
+    }
+    if (!bad && err <= stop_tol) break;
+    ++*it;
+    if (!bad) {
+      for (size_t j = 0; j < m; ++j)
+        s->v[j] = p->logb[j] == -INFINITY ? 0.0 : exp(p->logb[j]) / s->s[j];
+      bad = kernel_fused(s->K, n, m, p->loga, s->v, s->u, s->t, s->s, s->part, s->nthreads,
+                           p->simd);
+    }
+    if (bad) {
+      /* Underflowed kernel line: restart from the last good potentials in log form. */
+      (void)log_step(p, e, f, g, s);
+      if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
+        return SPECOT_ERR_NUMERICAL;
+      absorb_kernel(p, e, f, g, s);
+      kernel_tmv(s->K, n, m, s->u, s->s);
+    } else if (scalings_extreme(s->u, p->loga, n) || scalings_extreme(s->v, p->logb, m)) {
+      absorb_scalings(p, e, f, g, s);
+      if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
+        return SPECOT_ERR_NUMERICAL;
+      absorb_kernel(p, e, f, g, s);
+      kernel_tmv(s->K, n, m, s->u, s->s);
+    }
+  }
+  absorb_scalings(p, e, f, g, s);
+  if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
+    return SPECOT_ERR_NUMERICAL;
+  *err_out = err;
+  return SPECOT_OK;
+}
+
+/* Zero-mass atoms get the soft c-transform of the other side's potential. */
+static void zero_mass_potentials(const specot__sk_problem *p, double e, double *f, double *g,
+                                 specot__sk_scratch *s) {
+  const size_t n = p->n, m = p->m;
+  int any_col = 0;
+  for (size_t j = 0; j < m; ++j) any_col |= p->logb[j] == -INFINITY;
+  const double inv = 1.0 / e;
+  for (size_t j = 0; j < m; ++j) s->h[j] = g[j] + e * p->logb[j];
+  for (size_t i = 0; i < n; ++i)
+    if (p->loga[i] == -INFINITY) f[i] = specot__ot_smin(p->C + i * m, s->h, m, e, inv, p->simd);
+  if (any_col) {
+    smin_cols(p->C, n, m, f, p->loga, e, s->h, s->mx, s->sum, s->s, p->simd);
+    for (size_t j = 0; j < m; ++j)
+      if (p->logb[j] == -INFINITY) g[j] = s->s[j];
+  }
+}
+
+specot_status specot__ot_sk_run(const specot__sk_problem *p, const specot_ot_sinkhorn_opts *o,
+                                double eps0, double *f, double *g, specot__sk_scratch *s,
+                                size_t *iters, double *err_out) {
+  size_t it = 0;
+  double err = INFINITY;
+  double e = (o->eps_scaling && !o->warm_start && eps0 > p->eps) ? eps0 : p->eps;
+  double total_b = 0.0;
+  for (size_t j = 0; j < p->m; ++j)
+    if (p->logb[j] > -INFINITY) total_b += exp(p->logb[j]);
+  for (;;) {
+    const int target = !(e > p->eps);
+    /* Intermediate stages only need a rough fit (1e-3 of the mass). */
+    const double stop = target ? o->tol : (o->tol > 1e-3 * total_b ? o->tol : 1e-3 * total_b);
+    const specot_status st =
+        stage(p, e, target ? o->max_iter : o->stage_iter, stop, o, f, g, s, &it, &err);
+    if (st) return st;
+    if (target) break;
+    e *= o->scaling_factor;
+    if (e < p->eps) e = p->eps;
+  }
+  zero_mass_potentials(p, p->eps, f, g, s);
+  *iters = it;
+  *err_out = err;
+  return err <= o->tol ? SPECOT_OK : SPECOT_WARN_MAXITER;
+}
+
+specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *loga, double eps,
+                                    double eps0, int simd, const specot_ot_sinkhorn_opts *o,
+                                    double *p, double *h, double *t, size_t *iters,
+                                    double *err_out) {
+  size_t it = 0;
+  double err = INFINITY;
+  double e = (o->eps_scaling && !o->warm_start && eps0 > eps) ? eps0 : eps;
+  for (;;) {
+    const int target = !(e > eps);
+    const size_t cap = target ? o->max_iter : o->stage_iter;
+    for (size_t k = 0; k < cap && it < o->max_iter; ++k) {
+      smin_rows(C, n, n, p, loga, e, h, t, simd);
+      /* row sums of pi_ik = a_i a_k exp((p_i + p_k - C_ik)/e) are a_i exp((p_i - t_i)/e) */
+      err = violation(p, t, loga, n, e);
+      if (err <= (target ? o->tol : 10.0 * o->tol)) break;
+      for (size_t i = 0; i < n; ++i) p[i] = loga[i] == -INFINITY ? t[i] : 0.5 * (p[i] + t[i]);
+      ++it;
+      if (!all_finite_or_zero_mass(p, loga, n)) return SPECOT_ERR_NUMERICAL;
+    }
+    if (target) break;
+    e *= o->scaling_factor;
+    if (e < eps) e = eps;
+  }
+  *iters = it;
+  *err_out = err;
+  return err <= o->tol ? SPECOT_OK : SPECOT_WARN_MAXITER;
+}
+
+/* Scalars of the final iterate and the optional dense plan. */
+void specot__ot_sk_finish(const specot__sk_problem *p, const double *f, const double *g,
+                          double *plan, double *rowbuf, specot_ot_sinkhorn_result *r) {
+  const size_t n = p->n, m = p->m;
+  const double eps = p->eps, inv = 1.0 / eps;
+  double cost = 0.0, mass = 0.0, fg = 0.0, ta = 0.0, tb = 0.0, af = 0.0, bg = 0.0;
+  for (size_t i = 0; i < n; ++i)
+    if (p->loga[i] > -INFINITY) {
+      ta += exp(p->loga[i]);
+      af += exp(p->loga[i]) * f[i];
+    }
+  for (size_t j = 0; j < m; ++j) {
+    rowbuf[j] = g[j] + eps * p->logb[j];
+    if (p->logb[j] > -INFINITY) {
+      tb += exp(p->logb[j]);
+      bg += exp(p->logb[j]) * g[j];
+    }
+  }
+  double lb_rows = 0.0;
+#pragma omp parallel reduction(+ : cost, mass, fg, lb_rows) if (n * m >= 32768)
+  {
+#pragma omp for schedule(static)
+    for (size_t i = 0; i < n; ++i) {
+      const double *crow = p->C + i * m;
+      double *prow = plan ? plan + i * m : NULL;
+      /* g^c_i = min over positive-mass columns of C_ij - g_j. */
+      double gc = INFINITY;
+      for (size_t j = 0; j < m; ++j)
+        if (p->logb[j] > -INFINITY) {
+          const double v = crow[j] - g[j];
+          gc = v < gc ? v : gc;
+        }
+      if (p->loga[i] == -INFINITY) {
+        if (prow) memset(prow, 0, m * sizeof(double));
+        continue;
+      }
+      lb_rows += exp(p->loga[i]) * gc;
+      const double hrow = f[i] + eps * p->loga[i];
+      if (prow) {
+        specot__ot_exp_row(crow, rowbuf, hrow, m, inv, prow, p->simd);
+        for (size_t j = 0; j < m; ++j) {
+          cost += prow[j] * crow[j];
+          mass += prow[j];
+          fg += prow[j] * (f[i] + g[j]);
+        }
+      } else {
+        for (size_t j = 0; j < m; ++j) {
+          const double pij = exp((rowbuf[j] + hrow - crow[j]) * inv);
+          cost += pij * crow[j];
+          mass += pij;
+          if (pij > 0.0) fg += pij * (f[i] + g[j]);
+        }
+      }
+    }
+  }
+  r->cost = cost;
+  /* eps KL(pi | a(x)b) = sum pi (f+g-C) - eps sum pi + eps (sum a)(sum b). */
+  r->regularized_cost = fg - eps * mass + eps * ta * tb;
+  r->dual_objective = af + bg - eps * (mass - ta * tb);
+  r->lower_bound = lb_rows + bg;
+}
+
+/* ---- workspace and public entry points --------------------------------- */
+
+struct specot_ot_sinkhorn_ws {
+  size_t n, m, d;
+  double *C, *scratch;
+  double *loga, *logb, *rowbuf;
+  specot__sk_scratch sk;
+  int simd;
+};
+
+void specot_ot_sinkhorn_ws_free(specot_ot_sinkhorn_ws *ws) {
+  if (!ws) return;
+  specot__free(ws->C);
+  specot__free(ws->scratch);
+  specot__free(ws->loga);
+  specot__free(ws->logb);
+  specot__free(ws->rowbuf);
+  free(ws);
+}
+
+specot_status specot_ot_sinkhorn_ws_alloc(specot_ctx *ctx, size_t n, size_t m, size_t d,
+                                          const specot_ot_sinkhorn_opts *opts,
+                                          specot_ot_sinkhorn_ws **out) {
+  specot__ctx_reset(ctx);
+  specot_ot_sinkhorn_opts def;
+  if (!opts) {
+    specot_ot_sinkhorn_opts_init(&def);
+    opts = &def;
+  }
+  if (!out) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: ws must be non-NULL");
+  *out = NULL;
+  if (n == 0 || m == 0)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: sizes n = %zu, m = %zu must be > 0",
+                        n, m);
+  if (n > SPECOT__BLAS_INT_MAX || m > SPECOT__BLAS_INT_MAX)
+    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE,
+                        "sinkhorn: n = %zu, m = %zu exceed the BLAS index range", n, m);
+  if (d > SPECOT__BLAS_INT_MAX)
+    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "sinkhorn: d = %zu too large", d);
+  size_t bytes;
+  specot_status st = specot__ot_bytes(ctx, "sinkhorn", n, m, 2 * sizeof(double),
+                                      (16 + (size_t)specot__ot_sk_threads()) * (n + m + 64) *
+                                          sizeof(double),
+                                      &bytes);
+  if (st) return st;
+  if ((st = specot__ot_check_memory(ctx, "sinkhorn", bytes, opts->mem_budget))) return st;
+  specot_ot_sinkhorn_ws *ws = calloc(1, sizeof *ws);
+  if (!ws) return specot__fail(ctx, SPECOT_ERR_NOMEM, "sinkhorn: out of memory");
+  ws->n = n;
+  ws->m = m;
+  ws->d = d;
+  ws->simd = specot__ot_simd_active();
+  ws->C = specot__alloc_doubles(n * m);
+  const int nt = specot__ot_sk_threads();
+  ws->scratch = specot__alloc_doubles(specot__ot_sk_scratch_len(n, m, nt));
+  ws->loga = specot__alloc_doubles(n);
+  ws->logb = specot__alloc_doubles(m);
+  ws->rowbuf = specot__alloc_doubles(m);
+  if (!ws->C || !ws->scratch || !ws->loga || !ws->logb || !ws->rowbuf) {
+    specot_ot_sinkhorn_ws_free(ws);
+    return specot__fail(ctx, SPECOT_ERR_NOMEM, "sinkhorn: out of memory (%zu bytes)", bytes);
+  }
+  specot__ot_sk_scratch_init(&ws->sk, ws->scratch, n, m, nt);
+  *out = ws;
+  return SPECOT_OK;
+}
+
+void specot__ot_normalise(const double *loga, size_t n, const double *logb, size_t m, double *f,
+                          double *g) {
+  double af = 0.0, bg = 0.0, ta = 0.0, tb = 0.0;
+  for (size_t i = 0; i < n; ++i)
+    if (loga[i] > -INFINITY) {
+      af += exp(loga[i]) * f[i];
+      ta += exp(loga[i]);
+    }
+  for (size_t j = 0; j < m; ++j)
+    if (logb[j] > -INFINITY) {
+      bg += exp(logb[j]) * g[j];
+      tb += exp(logb[j]);
+    }
+  const double k = (bg - af) / (ta + tb);
+  for (size_t i = 0; i < n; ++i) f[i] += k;
+  for (size_t j = 0; j < m; ++j) g[j] -= k;
+}
+
+/* Shared tail of the dense and point solves: C is in ws->C. */
+static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, const double *a,
+                                  const double *b, double eps,
+                                  const specot_ot_sinkhorn_opts *o, double *f, double *g,
+                                  double *plan, specot_ot_sinkhorn_result *res) {
+  const size_t n = ws->n, m = ws->m;
+  specot__ot_log_weights(a, n, ws->loga);
+  specot__ot_log_weights(b, m, ws->logb);
+  if (!o->warm_start) {
+    memset(f, 0, n * sizeof(double));
+    memset(g, 0, m * sizeof(double));
+  }
+  specot__sk_problem p = {n, m, ws->C, ws->loga, ws->logb, eps, ws->simd};
+  size_t iters = 0;
+  double err = INFINITY;
+  specot_status st = specot__ot_sk_run(&p, o, specot__ot_eps_start(ws->C, n * m, o), f, g,
+                                       &ws->sk, &iters, &err);
+  if (st == SPECOT_ERR_NUMERICAL)
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
+                        "sinkhorn: non-finite potentials after %zu iterations (eps = %g)", iters,
+                        eps);
+  specot__ot_normalise(ws->loga, n, ws->logb, m, f, g);
+  specot_ot_sinkhorn_result r;
+  memset(&r, 0, sizeof r);
+  specot__ot_sk_finish(&p, f, g, plan, ws->rowbuf, &r);
+  r.iterations = iters;
+  r.marginal_error = err;
+  r.status = st;
+  if (!isfinite(r.cost) || !isfinite(r.regularized_cost))
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "sinkhorn: non-finite cost");
+  if (st == SPECOT_WARN_MAXITER)
+    specot__fail(ctx, st, "sinkhorn: max_iter = %zu reached; marginal violation %.3g > tol %.3g",
+                 o->max_iter, err, o->tol);
+  if (res) *res = r;
+  return st;
+}
+
+static specot_status check_common(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, const double *a,
+                                  const double *b, double eps, const specot_ot_sinkhorn_opts *o,
+                                  const double *f, const double *g) {
+  if (!ws) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: workspace is NULL");
+  if (!f || !g) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: f and g must be non-NULL");
+  specot_status st = specot__ot_sk_check_opts(ctx, "sinkhorn", o, eps);
+  if (st) return st;
+  if (o->warm_start && (!specot__all_finite(f, ws->n) || !specot__all_finite(g, ws->m)))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: warm-start potentials must be finite");
+  double ta, tb;
+  return specot__ot_check_masses(ctx, a, ws->n, b, ws->m, o->mass_rtol, &ta, &tb);
+}
+
+specot_status specot_ot_sinkhorn_solve(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws,
+                                       const double *a, const double *b, const double *C,
+                                       double eps, const specot_ot_sinkhorn_opts *opts, double *f,
+                                       double *g, double *plan,
+                                       specot_ot_sinkhorn_result *result) {
+  specot__ctx_reset(ctx);
+  specot_ot_sinkhorn_opts def;
+  if (!opts) {
+    specot_ot_sinkhorn_opts_init(&def);
+    opts = &def;
+  }
+  if (result) memset(result, 0, sizeof *result);
+  specot_status st = check_common(ctx, ws, a, b, eps, opts, f, g);
+  if (st) return st;
+  if (!C) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: cost matrix C is NULL");
+  if (!specot__all_finite(C, ws->n * ws->m))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: cost matrix has a non-finite entry");
+  memcpy(ws->C, C, ws->n * ws->m * sizeof(double));
+  return solve_loaded(ctx, ws, a, b, eps, opts, f, g, plan, result);
+}
+
+specot_status specot_ot_sinkhorn_solve_points(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws,
+                                              const double *a, const double *b, const double *X,
+                                              const double *Y, double scale, double eps,
+                                              const specot_ot_sinkhorn_opts *opts, double *f,
+                                              double *g, double *plan,
+                                              specot_ot_sinkhorn_result *result) {
+  specot__ctx_reset(ctx);
+  specot_ot_sinkhorn_opts def;
+  if (!opts) {
+    specot_ot_sinkhorn_opts_init(&def);
+    opts = &def;
+  }
+  if (result) memset(result, 0, sizeof *result);
+  specot_status st = check_common(ctx, ws, a, b, eps, opts, f, g);
+  if (st) return st;
+  if (ws->d == 0)
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "sinkhorn: workspace allocated with d = 0 cannot solve from points");
+  if (!X || !Y) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: X and Y must be non-NULL");
+  if (!(scale > 0.0) || !isfinite(scale))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: scale = %g must be finite and > 0",
+                        scale);
+  if (!specot__all_finite(X, ws->n * ws->d) || !specot__all_finite(Y, ws->m * ws->d))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: X and Y must be finite");
+  specot__ot_sqdist(X, ws->n, Y, ws->m, ws->d, scale, ws->C);
+  if (!specot__all_finite(ws->C, ws->n * ws->m))
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "sinkhorn: squared distances overflow");
+  return solve_loaded(ctx, ws, a, b, eps, opts, f, g, plan, result);
+}
+
+specot_status specot_ot_sinkhorn(specot_ctx *ctx, size_t n, size_t m, const double *a,
+                                 const double *b, const double *C, double eps,
+                                 const specot_ot_sinkhorn_opts *opts, double *f, double *g,
+                                 double *plan, specot_ot_sinkhorn_result *result) {
+  specot_ot_sinkhorn_ws *ws = NULL;
+  if (result) memset(result, 0, sizeof *result);
+  specot_status st = specot_ot_sinkhorn_ws_alloc(ctx, n, m, 0, opts, &ws);
+  if (st) return st;
+  st = specot_ot_sinkhorn_solve(ctx, ws, a, b, C, eps, opts, f, g, plan, result);
+  specot_ot_sinkhorn_ws_free(ws);
+  return st;
+}

@@ -1,0 +1,54 @@
+/* Private Sinkhorn building blocks shared by sinkhorn.c and divergence.c. */
+#ifndef SPECOT_OT_SINKHORN_INTERNAL_H
+#define SPECOT_OT_SINKHORN_INTERNAL_H
+
+#include "ot_internal.h"
+
+typedef struct specot__sk_problem {
+  size_t n, m;
+  const double *C;           /* n x m cost, row-major */
+  const double *loga, *logb; /* log weights (-inf for zero mass) */
+  double eps;
+  int simd;
+} specot__sk_problem;
+
+/* Scratch of one alternating solve (no allocation inside iterations). */
+typedef struct specot__sk_scratch {
+  double *K;       /* n x m stabilised kernel a_i b_j exp((f_i + g_j - C_ij)/eps) */
+  double *u, *t;   /* n */
+  double *v, *s;   /* m */
+  double *h;       /* max(n, m) */
+  double *mx, *sum;/* m (column soft-min) */
+  double *part;    /* nthreads x m partial column sums */
+  int nthreads;    /* threads of the fused kernel pass (fixed at allocation) */
+} specot__sk_scratch;
+
+/* OpenMP threads available (omp_get_max_threads, 1 without OpenMP). */
+int specot__ot_sk_threads(void);
+/* Number of doubles the scratch needs for n x m with nthreads threads. */
+size_t specot__ot_sk_scratch_len(size_t n, size_t m, int nthreads);
+/* Carves the scratch out of one buffer of specot__ot_sk_scratch_len doubles. */
+void specot__ot_sk_scratch_init(specot__sk_scratch *s, double *buf, size_t n, size_t m,
+                                int nthreads);
+
+specot_status specot__ot_sk_check_opts(specot_ctx *ctx, const char *who,
+                                       const specot_ot_sinkhorn_opts *o, double eps);
+void specot__ot_log_weights(const double *w, size_t len, double *logw);
+void specot__ot_transpose(const double *C, size_t n, size_t m, double *Ct);
+double specot__ot_eps_start(const double *C, size_t len, const specot_ot_sinkhorn_opts *o);
+/* Alternating solve with eps-scaling; OK, WARN_MAXITER or ERR_NUMERICAL (no message). */
+specot_status specot__ot_sk_run(const specot__sk_problem *p, const specot_ot_sinkhorn_opts *o,
+                                double eps0, double *f, double *g, specot__sk_scratch *s,
+                                size_t *iters, double *err_out);
+/* Symmetric solve of OT_eps(a, a) with cost C (n x n, symmetric); p in/out; h, t scratch (n). */
+specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *loga, double eps,
+                                    double eps0, int simd, const specot_ot_sinkhorn_opts *o,
+                                    double *p, double *h, double *t, size_t *iters,
+                                    double *err_out);
+void specot__ot_sk_finish(const specot__sk_problem *p, const double *f, const double *g,
+                          double *plan, double *rowbuf, specot_ot_sinkhorn_result *r);
+/* Shifts (f + k, g - k) so that <a,f> = <b,g>. */
+void specot__ot_normalise(const double *loga, size_t n, const double *logb, size_t m, double *f,
+                          double *g);
+
+#endif

@@ -1,0 +1,560 @@
+/* Discrete spectral transport: workspace, exact-OT oracle, plan assembly. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "specot/ot.h"
+#include "spectral_internal.h"
+
+/* One weighted plan entry, sorted by (row, col) when plans are merged. */
+typedef struct plan_entry {
+  size_t row, col;
+  double mass;
+} plan_entry;
+
+struct specot_spectral_ws {
+  size_t n, m, d, cap, colnnz;
+  specot_ot_emd_ws *emd;
+  spec_cg cg;
+  spec_eig eig;
+  size_t *crow, *ccol; /* cap * colnnz */
+  double *cmass;       /* cap * colnnz */
+  size_t *cnnz;        /* cap */
+  double *a, *b;       /* normalised weights */
+  double *L, *w, *U, *tmp; /* d*d, d, d*d, d*d */
+  double *sigma, *dual;    /* d*d each */
+  size_t *prow, *pcol;     /* cap * colnnz (result plan) */
+  double *pmass;
+  plan_entry *entries;     /* cap * colnnz: merge scratch */
+  /* Solve-time references used by the oracle. */
+  const double *X, *Y;
+  specot_ot_emd_opts emd_opts;
+  /* Entropic oracle (allocated on first use): Sinkhorn workspace, dense
+   * cost and plan (n*m each), per-column potentials (cap * (n + m)), Q
+   * (cap * d*d) and eps (cap). */
+  specot_ot_sinkhorn_ws *sk;
+  double *C, *P, *Pfinal, *pot, *colQ, *coleps, *Xt, *Yt, *rs, *cs, *warm;
+  double entropic_eps;
+  int have_warm;
+};
+
+void specot_spectral_opts_init(specot_spectral_opts *opts) {
+  if (!opts) return;
+  opts->tol = 1e-6;
+  opts->max_iter = 1000;
+  opts->alpha = -1.0;
+  opts->oracle = SPECOT_SPECTRAL_ORACLE_EXACT;
+  opts->entropic_eps = 0.01;
+  opts->progress = NULL;
+  opts->progress_data = NULL;
+}
+
+void specot_spectral_ws_free(specot_spectral_ws *ws) {
+  if (!ws) return;
+  specot_ot_emd_ws_free(ws->emd);
+  specot_ot_sinkhorn_ws_free(ws->sk);
+  specot__free(ws->C);
+  specot__free(ws->pot);
+  spec_cg_free(&ws->cg);
+  spec_eig_free(&ws->eig);
+  free(ws->crow);
+  free(ws->ccol);
+  specot__free(ws->cmass);
+  free(ws->cnnz);
+  specot__free(ws->a);
+  specot__free(ws->L);
+  free(ws->prow);
+  free(ws->pcol);
+  specot__free(ws->pmass);
+  free(ws->entries);
+  free(ws);
+}
+
+specot_spectral_ws *specot_spectral_ws_alloc(specot_ctx *ctx, size_t n, size_t m, size_t d,
+                                             size_t max_cols) {
+  specot__ctx_reset(ctx);
+  if (n == 0 || m == 0 || d == 0) {
+    specot__fail(ctx, SPECOT_ERR_INVALID, "transport: sizes n = %zu, m = %zu, d = %zu must be >= 1",
+                 n, m, d);
+    return NULL;
+  }
+  if (d > 4096) {
+    specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "transport: dimension d = %zu exceeds 4096", d);
+    return NULL;
+  }
+  const size_t D = d * (d + 1) / 2 + 1;
+  const size_t cap = max_cols ? max_cols : (2 * D > 16 ? 2 * D : 16);
+  size_t nm, total;
+  const size_t colnnz = n + m - 1;
+  if (specot__mul_size(n, m, &nm) != 0 || specot__mul_size(cap, colnnz, &total) != 0 ||
+      total > SIZE_MAX / 32) {
+    specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "transport: sizes n = %zu, m = %zu overflow", n, m);
+    return NULL;
+  }
+  specot_spectral_ws *ws = calloc(1, sizeof *ws);
+  if (!ws) {
+    specot__fail(ctx, SPECOT_ERR_NOMEM, "transport: out of memory");
+    return NULL;
+  }
+  ws->n = n;
+  ws->m = m;
+  ws->d = d;
+  ws->cap = cap;
+  ws->colnnz = colnnz;
+  specot_ot_emd_opts_init(&ws->emd_opts);
+  const specot_status st = specot_ot_emd_ws_alloc(ctx, n, m, d, &ws->emd_opts, &ws->emd);
+  if (st != SPECOT_OK) {
+    specot_spectral_ws_free(ws);
+    return NULL;
+  }
+  const size_t dd = d * d;
+  int bad = spec_cg_init(&ws->cg, d, cap) != 0 || spec_eig_init(&ws->eig, d) != 0;
+  ws->crow = malloc(total * sizeof *ws->crow);
+  ws->ccol = malloc(total * sizeof *ws->ccol);
+  ws->cmass = specot__alloc_doubles(total);
+  ws->cnnz = calloc(cap, sizeof *ws->cnnz);
+  ws->a = specot__alloc_doubles(n + m);
+  ws->L = specot__alloc_doubles(5 * dd + d);
+  ws->prow = malloc(total * sizeof *ws->prow);
+  ws->pcol = malloc(total * sizeof *ws->pcol);
+  ws->pmass = specot__alloc_doubles(total);
+  ws->entries = malloc(total * sizeof *ws->entries);
+  if (bad || !ws->crow || !ws->ccol || !ws->cmass || !ws->cnnz || !ws->a || !ws->L || !ws->prow ||
+      !ws->pcol || !ws->pmass || !ws->entries) {
+    specot_spectral_ws_free(ws);
+    specot__fail(ctx, SPECOT_ERR_NOMEM, "transport: out of memory");
+    return NULL;
+  }
+  ws->b = ws->a + n;
+  ws->U = ws->L + dd;
+  ws->tmp = ws->U + dd;
+  ws->sigma = ws->tmp + dd;
+  ws->dual = ws->sigma + dd;
+  ws->w = ws->dual + dd;
+  return ws;
+}
+
+/* Sigma of a sparse plan (no validation). */
+static void sigma_sparse(const double *X, const double *Y, size_t d, const size_t *rows,
+                         const size_t *cols, const double *mass, size_t nnz, double *S) {
+  memset(S, 0, d * d * sizeof *S);
+  for (size_t t = 0; t < nnz; ++t) {
+    const double *x = X + rows[t] * d, *y = Y + cols[t] * d;
+    for (size_t i = 0; i < d; ++i) {
+      const double di = mass[t] * (x[i] - y[i]);
+      for (size_t j = 0; j <= i; ++j) S[i * d + j] += di * (x[j] - y[j]);
+    }
+  }
+  for (size_t i = 0; i < d; ++i)
+    for (size_t j = 0; j < i; ++j) S[j * d + i] = S[i * d + j];
+}
+
+static specot_status exact_oracle(void *data, specot_ctx *ctx, const double *Q, size_t slot,
+                                  double *S_new, double *value) {
+  specot_spectral_ws *ws = data;
+  const size_t d = ws->d;
+  if (spec_sqrt_psd(&ws->eig, Q, d, ws->L, ws->w, ws->U, ws->tmp) != 0)
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition of Q failed");
+  specot_ot_emd_result res;
+  const specot_status st = specot_ot_emd_solve_points(ctx, ws->emd, ws->a, ws->b, ws->X, ws->Y,
+                                                      ws->L, d, &ws->emd_opts, &res);
+  if (st < 0) return st;
+  size_t *rows = ws->crow + slot * ws->colnnz, *cols = ws->ccol + slot * ws->colnnz;
+  double *mass = ws->cmass + slot * ws->colnnz;
+  ws->cnnz[slot] = specot_ot_emd_plan(ws->emd, rows, cols, mass);
+  sigma_sparse(ws->X, ws->Y, d, rows, cols, mass, ws->cnnz[slot], S_new);
+  /* Certified lower bound from the potentials: shifting f by the most
+   * negative reduced cost makes (f, g) dual feasible (total mass 1). */
+  *value = res.dual_objective + fmin(0.0, res.min_reduced_cost);
+  if (*value > res.cost) *value = res.cost;
+  return SPECOT_OK;
+}
+
+
+/* ------------------------------------------------------- entropic oracle */
+
+static specot_status entropic_alloc(specot_ctx *ctx, specot_spectral_ws *ws) {
+  if (ws->sk) return SPECOT_OK;
+  const size_t n = ws->n, m = ws->m, d = ws->d, nm = n * m;
+  specot_status st = specot_ot_sinkhorn_ws_alloc(ctx, n, m, 0, NULL, &ws->sk);
+  if (st != SPECOT_OK) return st;
+  if (nm > SIZE_MAX / 32 - (n + m) * (d + 3))
+    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "transport: n m = %zu too large", nm);
+  ws->C = specot__alloc_doubles(3 * nm + (n + m) * (d + 3));
+  ws->pot = specot__alloc_doubles(ws->cap * (n + m + d * d + 1));
+  if (!ws->C || !ws->pot) return specot__fail(ctx, SPECOT_ERR_NOMEM, "transport: out of memory");
+  ws->P = ws->C + nm;
+  ws->Pfinal = ws->P + nm;
+  ws->Xt = ws->Pfinal + nm;
+  ws->Yt = ws->Xt + n * d;
+  ws->rs = ws->Yt + m * d;
+  ws->cs = ws->rs + n;
+  ws->warm = ws->cs + m;
+  ws->colQ = ws->pot + ws->cap * (n + m);
+  ws->coleps = ws->colQ + ws->cap * d * d;
+  /* The combined entropic plan is dense: grow the result arrays to n m. */
+  if (nm > ws->cap * ws->colnnz) {
+    free(ws->prow);
+    free(ws->pcol);
+    specot__free(ws->pmass);
+    ws->prow = malloc(nm * sizeof *ws->prow);
+    ws->pcol = malloc(nm * sizeof *ws->pcol);
+    ws->pmass = specot__alloc_doubles(nm);
+    if (!ws->prow || !ws->pcol || !ws->pmass)
+      return specot__fail(ctx, SPECOT_ERR_NOMEM, "transport: out of memory");
+  }
+  return SPECOT_OK;
+}
+
+static void entropic_plan(specot_spectral_ws *ws, size_t slot, double *P);
+
+/* Combined plan sum_k lambda_k round(pi_k) as sorted sparse entries. */
+static size_t entropic_assemble(specot_spectral_ws *ws) {
+  const size_t n = ws->n, m = ws->m;
+  memset(ws->Pfinal, 0, n * m * sizeof *ws->Pfinal);
+  for (size_t k = 0; k < ws->cg.r; ++k) {
+    if (ws->cg.lambda[k] <= 0.0) continue;
+    entropic_plan(ws, k, ws->P);
+    for (size_t t = 0; t < n * m; ++t) ws->Pfinal[t] += ws->cg.lambda[k] * ws->P[t];
+  }
+  size_t nnz = 0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < m; ++j)
+      if (ws->Pfinal[i * m + j] > 0.0) {
+        ws->prow[nnz] = i;
+        ws->pcol[nnz] = j;
+        ws->pmass[nnz++] = ws->Pfinal[i * m + j];
+      }
+  return nnz;
+}
+
+/* C_ij = |L x_i - L y_j|^2 from the transformed points; returns mean C. */
+static double entropic_cost(specot_spectral_ws *ws, const double *L) {
+  const size_t n = ws->n, m = ws->m, d = ws->d;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t r = 0; r < d; ++r) {
+      double v = 0.0;
+      for (size_t l = 0; l < d; ++l) v += L[r * d + l] * ws->X[i * d + l];
+      ws->Xt[i * d + r] = v;
+    }
+  for (size_t j = 0; j < m; ++j)
+    for (size_t r = 0; r < d; ++r) {
+      double v = 0.0;
+      for (size_t l = 0; l < d; ++l) v += L[r * d + l] * ws->Y[j * d + l];
+      ws->Yt[j * d + r] = v;
+    }
+  double mean = 0.0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < m; ++j) {
+      double c = 0.0;
+      for (size_t r = 0; r < d; ++r) {
+        const double t = ws->Xt[i * d + r] - ws->Yt[j * d + r];
+        c += t * t;
+      }
+      ws->C[i * m + j] = c;
+      mean += c;
+    }
+  return mean / (double)(n * m);
+}
+
+/* Rounding onto Pi(a, b) (Altschuler, Weed, Rigollet 2017): scale rows and
+ * columns down to the marginals, then add the rank-one correction of the
+ * remaining mass.  The result is exactly feasible up to rounding. */
+static void round_plan(specot_spectral_ws *ws, double *P) {
+  const size_t n = ws->n, m = ws->m;
+  for (size_t i = 0; i < n; ++i) {
+    double r = 0.0;
+    for (size_t j = 0; j < m; ++j) r += P[i * m + j];
+    const double s = r > ws->a[i] ? ws->a[i] / r : 1.0;
+    for (size_t j = 0; j < m; ++j) P[i * m + j] *= s;
+  }
+  for (size_t j = 0; j < m; ++j) ws->cs[j] = 0.0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < m; ++j) ws->cs[j] += P[i * m + j];
+  for (size_t j = 0; j < m; ++j) ws->cs[j] = ws->cs[j] > ws->b[j] ? ws->b[j] / ws->cs[j] : 1.0;
+  double tot = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    double r = 0.0;
+    for (size_t j = 0; j < m; ++j) r += P[i * m + j] *= ws->cs[j];
+    ws->rs[i] = ws->a[i] - r;
+    tot += fmax(ws->rs[i], 0.0);
+  }
+  for (size_t j = 0; j < m; ++j) ws->cs[j] = ws->b[j];
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < m; ++j) ws->cs[j] -= P[i * m + j];
+  if (tot > 0.0)
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < m; ++j)
+        P[i * m + j] += fmax(ws->rs[i], 0.0) * fmax(ws->cs[j], 0.0) / tot;
+}
+
+/* Sigma of a dense plan, from the differences (O(n m d^2)). */
+static void sigma_dense(const specot_spectral_ws *ws, const double *P, double *S) {
+  const size_t n = ws->n, m = ws->m, d = ws->d;
+  memset(S, 0, d * d * sizeof *S);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < m; ++j) {
+      const double pij = P[i * m + j];
+      if (pij == 0.0) continue;
+      const double *x = ws->X + i * d, *y = ws->Y + j * d;
+      for (size_t k = 0; k < d; ++k) {
+        const double dk = pij * (x[k] - y[k]);
+        for (size_t l = 0; l <= k; ++l) S[k * d + l] += dk * (x[l] - y[l]);
+      }
+    }
+  for (size_t k = 0; k < d; ++k)
+    for (size_t l = 0; l < k; ++l) S[l * d + k] = S[k * d + l];
+}
+
+/* Dense plan of column `slot` regenerated from its potentials. */
+static void entropic_plan(specot_spectral_ws *ws, size_t slot, double *P) {
+  const size_t n = ws->n, m = ws->m, d = ws->d;
+  const double *f = ws->pot + slot * (n + m), *g = f + n, eps = ws->coleps[slot];
+  if (spec_sqrt_psd(&ws->eig, ws->colQ + slot * d * d, d, ws->L, ws->w, ws->U, ws->tmp) != 0)
+    return;
+  entropic_cost(ws, ws->L);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < m; ++j)
+      P[i * m + j] = ws->a[i] * ws->b[j] * exp((f[i] + g[j] - ws->C[i * m + j]) / eps);
+  round_plan(ws, P);
+}
+
+static specot_status entropic_oracle(void *data, specot_ctx *ctx, const double *Q, size_t slot,
+                                     double *S_new, double *value) {
+  specot_spectral_ws *ws = data;
+  const size_t n = ws->n, m = ws->m, d = ws->d;
+  if (spec_sqrt_psd(&ws->eig, Q, d, ws->L, ws->w, ws->U, ws->tmp) != 0)
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition of Q failed");
+  const double eps = ws->entropic_eps * fmax(entropic_cost(ws, ws->L), DBL_MIN);
+  double *f = ws->pot + slot * (n + m), *g = f + n;
+  specot_ot_sinkhorn_opts so;
+  specot_ot_sinkhorn_opts_init(&so);
+  so.tol = 1e-9;
+  if (ws->have_warm) {
+    /* Warm start from the previous call's potentials (Q changed little). */
+    memcpy(f, ws->warm, (n + m) * sizeof *f);
+    so.warm_start = 1;
+  }
+  specot_ot_sinkhorn_result res;
+  specot_status st = specot_ot_sinkhorn_solve(ctx, ws->sk, ws->a, ws->b, ws->C, eps, &so, f, g,
+                                              ws->P, &res);
+  if (st < 0 && so.warm_start) {
+    so.warm_start = 0;
+    st = specot_ot_sinkhorn_solve(ctx, ws->sk, ws->a, ws->b, ws->C, eps, &so, f, g, ws->P, &res);
+  }
+  if (st < 0) return st;
+  ws->have_warm = 1;
+  memcpy(ws->warm, f, (n + m) * sizeof *f);
+  memcpy(ws->colQ + slot * d * d, Q, d * d * sizeof *Q);
+  ws->coleps[slot] = eps;
+  round_plan(ws, ws->P);
+  sigma_dense(ws, ws->P, S_new);
+  /* c-transform bound: a certified lower bound on the exact W_Q^2. */
+  *value = res.lower_bound;
+  return SPECOT_OK;
+}
+
+static void entropic_move(void *data, size_t from, size_t to) {
+  specot_spectral_ws *ws = data;
+  const size_t c = ws->n + ws->m, dd = ws->d * ws->d;
+  memmove(ws->pot + to * c, ws->pot + from * c, c * sizeof *ws->pot);
+  memmove(ws->colQ + to * dd, ws->colQ + from * dd, dd * sizeof *ws->colQ);
+  ws->coleps[to] = ws->coleps[from];
+}
+
+static void move_column(void *data, size_t from, size_t to) {
+  specot_spectral_ws *ws = data;
+  const size_t c = ws->colnnz, nnz = ws->cnnz[from];
+  memmove(ws->crow + to * c, ws->crow + from * c, nnz * sizeof *ws->crow);
+  memmove(ws->ccol + to * c, ws->ccol + from * c, nnz * sizeof *ws->ccol);
+  memmove(ws->cmass + to * c, ws->cmass + from * c, nnz * sizeof *ws->cmass);
+  ws->cnnz[to] = nnz;
+}
+
+
+static int cmp_entry(const void *pa, const void *pb) {
+  const plan_entry *a = pa, *b = pb;
+  if (a->row != b->row) return a->row < b->row ? -1 : 1;
+  if (a->col != b->col) return a->col < b->col ? -1 : 1;
+  return 0;
+}
+
+/* Combined plan sum_k lambda_k pi_k, merged and sorted by (row, col). */
+static size_t assemble_plan(specot_spectral_ws *ws, plan_entry *buf) {
+  size_t cnt = 0;
+  const spec_cg *cg = &ws->cg;
+  for (size_t k = 0; k < cg->r; ++k) {
+    if (cg->lambda[k] <= 0.0) continue;
+    const size_t off = k * ws->colnnz;
+    for (size_t t = 0; t < ws->cnnz[k]; ++t) {
+      buf[cnt].row = ws->crow[off + t];
+      buf[cnt].col = ws->ccol[off + t];
+      buf[cnt].mass = cg->lambda[k] * ws->cmass[off + t];
+      ++cnt;
+    }
+  }
+  qsort(buf, cnt, sizeof *buf, cmp_entry);
+  size_t out = 0;
+  for (size_t t = 0; t < cnt; ++t) {
+    if (out > 0 && ws->prow[out - 1] == buf[t].row && ws->pcol[out - 1] == buf[t].col) {
+      ws->pmass[out - 1] += buf[t].mass;
+    } else {
+      ws->prow[out] = buf[t].row;
+      ws->pcol[out] = buf[t].col;
+      ws->pmass[out] = buf[t].mass;
+      ++out;
+    }
+  }
+  return out;
+}
+
+static specot_status check_weights(specot_ctx *ctx, const double *w, size_t len, const char *name,
+                                   double *total) {
+  double s = 0.0;
+  for (size_t i = 0; i < len; ++i) {
+    if (!isfinite(w[i]) || w[i] < 0.0)
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "transport: weight %s[%zu] = %g must be finite and >= 0", name, i, w[i]);
+    s += w[i];
+  }
+  if (!(s > 0.0))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: weights %s sum to 0", name);
+  *total = s;
+  return SPECOT_OK;
+}
+
+static specot_status validate(specot_ctx *ctx, specot_spectral_ws *ws, const specot_gauge *gauge,
+                              const double *X, const double *a, const double *Y, const double *b,
+                              const specot_spectral_opts *opts) {
+  if (!ws || !X || !Y)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: NULL workspace or points");
+  specot_status st = spec_gauge_check(ctx, gauge, ws->d, "transport");
+  if (st != SPECOT_OK) return st;
+  if (!(opts->tol >= 0.0) || isinf(opts->tol))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: tol = %g must be finite and >= 0",
+                        opts->tol);
+  if (!(opts->alpha < 1.0))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: alpha = %g must be < 1", opts->alpha);
+  if (opts->oracle != SPECOT_SPECTRAL_ORACLE_EXACT && opts->oracle != SPECOT_SPECTRAL_ORACLE_ENTROPIC)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: unknown oracle %d", (int)opts->oracle);
+  if (!specot__all_finite(X, ws->n * ws->d))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: X has a non-finite entry");
+  if (!specot__all_finite(Y, ws->m * ws->d))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: Y has a non-finite entry");
+  double sa = 1.0, sb = 1.0;
+  if (a && (st = check_weights(ctx, a, ws->n, "a", &sa)) != SPECOT_OK) return st;
+  if (b && (st = check_weights(ctx, b, ws->m, "b", &sb)) != SPECOT_OK) return st;
+  if (fabs(sa - sb) > 1e-9 * fmax(sa, sb))
+    return specot__fail(ctx, SPECOT_ERR_INFEASIBLE,
+                        "transport: weights a sum to %.17g, b to %.17g (totals must be equal)", sa,
+                        sb);
+  for (size_t i = 0; i < ws->n; ++i) ws->a[i] = a ? a[i] / sa : 1.0 / (double)ws->n;
+  for (size_t j = 0; j < ws->m; ++j) ws->b[j] = b ? b[j] / sb : 1.0 / (double)ws->m;
+  return SPECOT_OK;
+}
+
+specot_status specot_spectral_solve(specot_ctx *ctx, specot_spectral_ws *ws,
+                                    const specot_gauge *gauge, const double *X, const double *a,
+                                    const double *Y, const double *b,
+                                    const specot_spectral_opts *opts, specot_spectral_result *res) {
+  specot__ctx_reset(ctx);
+  specot_spectral_opts defaults;
+  if (!opts) {
+    specot_spectral_opts_init(&defaults);
+    opts = &defaults;
+  }
+  if (!res) return specot__fail(ctx, SPECOT_ERR_INVALID, "transport: NULL result");
+  memset(res, 0, sizeof *res);
+  specot_status st = validate(ctx, ws, gauge, X, a, Y, b, opts);
+  if (st != SPECOT_OK) return st;
+  const int entropic = opts->oracle == SPECOT_SPECTRAL_ORACLE_ENTROPIC;
+  if (entropic) {
+    if (!(opts->entropic_eps > 0.0) || isinf(opts->entropic_eps))
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "transport: entropic_eps = %g must be finite and > 0",
+                          opts->entropic_eps);
+    if ((st = entropic_alloc(ctx, ws)) != SPECOT_OK) return st;
+    ws->entropic_eps = opts->entropic_eps;
+    ws->have_warm = 0;
+  }
+  const size_t n = ws->n, m = ws->m, d = ws->d;
+  ws->X = X;
+  ws->Y = Y;
+  /* Absolute floor of the gap: rounding level of the second moment about
+   * the mean of mu. */
+  double scale = 0.0;
+  for (size_t l = 0; l < d; ++l) {
+    double mean = 0.0;
+    for (size_t i = 0; i < n; ++i) mean += ws->a[i] * X[i * d + l];
+    for (size_t i = 0; i < n; ++i) scale += ws->a[i] * (X[i * d + l] - mean) * (X[i * d + l] - mean);
+    for (size_t j = 0; j < m; ++j) scale += ws->b[j] * (Y[j * d + l] - mean) * (Y[j * d + l] - mean);
+  }
+  const double floor = 64 * DBL_EPSILON * scale;
+  spec_cg_out out = {0};
+  st = spec_cg_run(&ws->cg, ctx, gauge, opts, floor, entropic ? entropic_oracle : exact_oracle,
+                   entropic ? entropic_move : move_column, ws, &out);
+  if (st < 0) return st;
+  /* Plan of the best upper bound; Sigma and UB recomputed from it. */
+  res->plan_nnz = entropic ? entropic_assemble(ws) : assemble_plan(ws, ws->entries);
+  sigma_sparse(X, Y, d, ws->prow, ws->pcol, ws->pmass, res->plan_nnz, ws->sigma);
+  if (spec_eig_sym(&ws->eig, ws->sigma, ws->w, ws->U) != 0)
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition failed");
+  memcpy(ws->dual, ws->cg.Qbest, d * d * sizeof *ws->dual);
+  res->squared_cost = spec_gauge_from_eigs(gauge, ws->w, d);
+  res->lower_bound = out.lb;
+  res->gap = res->squared_cost - res->lower_bound;
+  res->relative_gap = res->squared_cost > 0 ? res->gap / res->squared_cost : 0.0;
+  res->iterations = out.iterations;
+  res->ot_calls = out.calls;
+  res->columns = 0;
+  for (size_t k = 0; k < ws->cg.r; ++k) res->columns += ws->cg.lambda[k] > 0.0;
+  res->status = st;
+  res->sigma = ws->sigma;
+  res->dual = ws->dual;
+  res->plan_rows = ws->prow;
+  res->plan_cols = ws->pcol;
+  res->plan_mass = ws->pmass;
+  if (st == SPECOT_WARN_MAXITER)
+    specot__fail(ctx, st, "transport: stopped after %zu iterations with relative gap %.3g",
+                 out.iterations, res->relative_gap);
+  return st;
+}
+
+specot_status specot_spectral_transport(specot_ctx *ctx, const specot_gauge *gauge,
+                                        const double *X, size_t n, const double *a,
+                                        const double *Y, size_t m, const double *b, size_t d,
+                                        const specot_spectral_opts *opts, double *squared_cost,
+                                        double *lower_bound) {
+  specot_spectral_ws *ws = specot_spectral_ws_alloc(ctx, n, m, d, 0);
+  if (!ws) return specot_ctx_status(ctx) < 0 ? specot_ctx_status(ctx) : SPECOT_ERR_NOMEM;
+  specot_spectral_result res;
+  const specot_status st = specot_spectral_solve(ctx, ws, gauge, X, a, Y, b, opts, &res);
+  if (st >= 0) {
+    if (squared_cost) *squared_cost = res.squared_cost;
+    if (lower_bound) *lower_bound = res.lower_bound;
+  }
+  specot_spectral_ws_free(ws);
+  return st;
+}
+
+specot_status specot_spectral_geodesic(specot_ctx *ctx, const double *X, size_t n,
+                                       const double *Y, size_t m, size_t d, const size_t *rows,
+                                       const size_t *cols, const double *mass, size_t nnz,
+                                       double t, double *Z, double *w) {
+  specot__ctx_reset(ctx);
+  if (!X || !Y || !Z || !w || d == 0 || (nnz > 0 && (!rows || !cols || !mass)))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "geodesic: NULL argument or d = 0");
+  if (!(t >= 0.0 && t <= 1.0))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "geodesic: t = %g must be in [0, 1]", t);
+  for (size_t e = 0; e < nnz; ++e) {
+    if (rows[e] >= n || cols[e] >= m)
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "geodesic: entry %zu has index (%zu, %zu) outside %zu x %zu", e, rows[e],
+                          cols[e], n, m);
+    const double *x = X + rows[e] * d, *y = Y + cols[e] * d;
+    for (size_t l = 0; l < d; ++l) Z[e * d + l] = (1.0 - t) * x[l] + t * y[l];
+    w[e] = mass[e];
+  }
+  return SPECOT_OK;
+}
