@@ -1,6 +1,7 @@
 """Side-by-side benchmark of the linalg module against NumPy implementations of
 the same definitions (paper toolbox's schatten_lmo; polar = U V^T of the SVD;
-Keller Jordan's NS5 in float64).  Runs NumPy here and bench_linalg in the same
+Keller Jordan's NS5 in float64), on Gaussian inputs and on well-conditioned
+inputs with prescribed spectrum, cond 100 (cases marked "wc").  Runs NumPy here and bench_linalg in the same
 process run, and prints time ratios (specot / NumPy; < 1 means specot faster).
 Usage: /usr/bin/python3 bench/linalg_numpy.py BUILD_DIR [REPEATS]"""
 import json
@@ -63,6 +64,19 @@ for m, n in [(2000, 50), (50, 2000), (512, 512)]:
     tp = best(polar, g)
     for k in ["auto", "svd", "gram"]:
         numpy_times[f"polar_{k} {m}x{n}"] = tp
+def well_conditioned(m, n, cond):
+    """U diag(s) W^T with s geometric from 1 to 1/cond (as bench_linalg's wc)."""
+    k = min(m, n)
+    u = np.linalg.qr(rng.standard_normal((m, k)))[0]
+    w = np.linalg.qr(rng.standard_normal((n, k)))[0]
+    return (u * cond ** -np.linspace(0, 1, k)) @ w.T
+
+
+for m, n in [(2000, 50), (50, 2000), (512, 512)]:
+    g = well_conditioned(m, n, 100.0)
+    numpy_times[f"lmo_p2 {m}x{n} wc"] = best(schatten_lmo, g, 2.0)
+    numpy_times[f"lmo_pinf {m}x{n} wc"] = best(schatten_lmo, g, np.inf)
+    numpy_times[f"polar_auto {m}x{n} wc"] = best(polar, g)
 g = rng.standard_normal((1024, 1024))
 numpy_times["ns5 1024x1024"] = best(ns5, g)
 h = rng.standard_normal((1024, 1024))

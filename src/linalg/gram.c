@@ -92,21 +92,23 @@ void specot__linalg_gram_apply(specot_linalg_ws *ws, size_t m, size_t n,
   const double *Delta = ws->g2, *Wt = ws->g1 + off * k;
   double *DM = ws->g4, *T = ws->g3;
   /* DM_lk = d_l M_lk with M = diag(phi) + [f[l', k'] d_l d_k Delta_lk]. */
+  double *d = ws->t2; /* d_l = sqrt(lambda_l) */
+  for (size_t l = 0; l < r; ++l)
+    d[l] = sqrt(ws->s[off + l]);
   for (size_t l = 0; l < r; ++l) {
-    const double dl = sqrt(ws->s[off + l]);
+    const double dl = d[l];
     const double xl = sv[l] * sv[l];
     for (size_t j = 0; j < r; ++j) {
       double v;
       if (j == l) {
         v = phi[l];
       } else {
-        const double dj = sqrt(ws->s[off + j]);
+        const double dj = d[j];
         /* For a = -1/2 (polar, p = inf), f = c / s and
          * f[x, y] = -c / (s_x s_y (s_x + s_y)) exactly; c = phi_l s_l. */
         const double dd =
-            a == -0.5
-                ? -phi[l] / (sv[j] * (sv[l] + sv[j]))
-                : divided_power(xl, sv[j] * sv[j], phi[l], phi[j], a);
+            a == -0.5 ? -phi[l] / (sv[j] * (sv[l] + sv[j]))
+                      : divided_power(xl, sv[j] * sv[j], phi[l], phi[j], a);
         v = dd * dl * dj * Delta[l * r + j];
       }
       DM[l * r + j] = dl * v;

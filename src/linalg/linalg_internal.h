@@ -89,6 +89,13 @@ double specot__linalg_power_norm(const double *s, size_t k, double smax,
 /* Frobenius norm without overflow. */
 double specot__linalg_fro(const double *A, size_t lda, size_t m, size_t n);
 
+/* specot__all_finite, vectorizable (linalg's hot paths check every input
+ * and output matrix). */
+int specot__linalg_all_finite(const double *x, size_t len);
+
+/* max_i |x_i| of finite values (0 for len 0). */
+double specot__linalg_max_abs(const double *x, size_t len);
+
 /* Loads the contiguous m x n G into ws->a multiplied by a power of two c
  * (exact) so that max|entry| lies in [1/2, 1): Gram matrices then neither
  * overflow nor underflow.  *scale = c.  Returns 0 (and c = 1) when G == 0. */
@@ -98,6 +105,13 @@ int specot__linalg_load_scaled(specot_linalg_ws *ws, const double *G, size_t m,
 /* Q = A M (m >= n, M n x n) or M A (m < n, M m x m) with A = ws->a (m x n). */
 void specot__linalg_apply_small_side(specot_linalg_ws *ws, size_t m, size_t n,
                                      const double *M, double *Q);
+
+/* Gram eigenvalue ratio lambda_min / lambda_max >= 1/4 (cond <= 2) above
+ * which the Gram route skips the refinement: the plain route's relative
+ * error ~ DBL_EPSILON cond^2 is then <= 2 DBL_EPSILON cond, no worse than the
+ * refined route's (measured; see docs/linalg.md), and it saves 3 M r0^2
+ * flops. */
+#define SPECOT__LINALG_PLAIN_GRAM_RATIO 0.25
 
 /* Refined Gram route (gram.c; see the comment there for the method), for
  * J = alpha A f(A^T A) (m >= n) or alpha f(A A^T) A (m < n), f(t) = c t^a,
@@ -109,12 +123,12 @@ void specot__linalg_apply_small_side(specot_linalg_ws *ws, size_t m, size_t n,
  * r x r) and the refined singular values sv[0..r) (ascending, relative error
  * ~ eps cond).  Uses ws->g3.
  * gram_apply: with phi[l] = f(sv[l]^2) (all > 0), writes J into out (leading
- * dimension ldo; out must not overlap the workspace).  Uses ws->g3, ws->g4. */
+ * dimension ldo; out must not overlap the workspace).  Uses ws->g3, ws->g4
+ * and ws->t2 (sv and phi must lie elsewhere). */
 void specot__linalg_gram_refine(specot_linalg_ws *ws, size_t m, size_t n,
                                 size_t r, double *sv);
 void specot__linalg_gram_apply(specot_linalg_ws *ws, size_t m, size_t n,
                                size_t r, const double *sv, const double *phi,
-                               double a, double alpha, double *out,
-                               size_t ldo);
+                               double a, double alpha, double *out, size_t ldo);
 
 #endif

@@ -101,15 +101,33 @@ static int lmo_gram(specot_ctx *ctx, specot_linalg_ws *ws, size_t m, size_t n,
   const double ratio = fmax(1e-3, 2.0 * rtol);
   if (!(lmax > 0.0) || !(lmin >= ratio * ratio * lmax))
     return 0;
-  /* Refined singular values (ascending) into s2; descending copy into t1. */
+  /* Singular values (ascending) into s2, refined unless cond <= 2;
+   * descending copy into t1. */
+  const int plain = lmin >= SPECOT__LINALG_PLAIN_GRAM_RATIO * lmax;
   double *sv = ws->s2, *sd = ws->t1, *resp = ws->t2, *phi = ws->vt;
-  specot__linalg_gram_refine(ws, m, n, k, sv);
+  if (plain)
+    for (size_t l = 0; l < k; ++l)
+      sv[l] = sqrt(ws->s[l]);
+  else
+    specot__linalg_gram_refine(ws, m, n, k, sv);
   for (size_t i = 0; i < k; ++i)
     sd[i] = sv[k - 1 - i];
   size_t used = 0;
   *dual = lmo_response(sd, k, p, rtol, resp, &used);
   if (used != k || !(sv[0] > 0.0))
     return 0; /* cannot happen under the ratio test; the SVD decides */
+  if (plain) {
+    /* J = -A W diag(resp / sigma) W^T: root values sqrt(resp / sigma). */
+    for (size_t l = 0; l < k; ++l)
+      ws->s2[l] = sqrt(resp[k - 1 - l] / sv[l]);
+    specot__linalg_spectral_fn(ws->g1, ws->s2, k, ws->g2, ws->g3);
+    double *dst = ldv == n ? V : ws->t2;
+    specot__linalg_apply_small_side(ws, m, n, ws->g3, dst);
+    for (size_t i = 0; i < m; ++i)
+      for (size_t j = 0; j < n; ++j)
+        V[i * ldv + j] = -dst[i * n + j];
+    return 1;
+  }
   for (size_t l = 0; l < k; ++l)
     phi[l] = resp[k - 1 - l] / sv[l];
   /* f(t) = c t^a with a = (q - 2) / 2 (exactly -1/2 at p = inf). */
@@ -133,11 +151,9 @@ static specot_status lmo_loaded(specot_ctx *ctx, specot_linalg_ws *ws, size_t m,
   }
   /* Exact power-of-two scaling (J is 1-homogeneous) when max|a_ij| lies
    * outside [2^-256, 2^256], so that the Gram matrix neither overflows nor
-   * underflows; inside that range scaling would not change a single
-   * rounding, and is skipped (two passes over the matrix). */
-  double big = 0.0;
-  for (size_t i = 0; i < m * n; ++i)
-    big = fmax(big, fabs(ws->a[i]));
+   * underflows; inside that range it would only change the underflow of
+   * terms below 2^-250 relative, and is skipped (saves two passes). */
+  const double big = specot__linalg_max_abs(ws->a, m * n);
   double c = 1.0;
   int e = 0;
   if (big > 0.0)

@@ -109,14 +109,22 @@ specot_status specot_linalg_polar(specot_ctx *ctx, specot_linalg_ws *ws,
         size_t r = 0;
         while (r < k && w->s[k - 1 - r] > cut)
           ++r;
-        specot__linalg_gram_refine(w, m, n, r, w->s2);
-        for (size_t l = 0; l < r; ++l)
-          w->t1[l] = 1.0 / w->s2[l];
-        specot__linalg_gram_apply(w, m, n, r, w->s2, w->t1, -0.5, 1.0, Q, n);
+        if (w->s[0] >= SPECOT__LINALG_PLAIN_GRAM_RATIO * lmax) {
+          /* cond <= 2: plain route, polar = A W L^{-1/2} W^T. */
+          for (size_t i = 0; i < k; ++i)
+            w->s2[i] = pow(w->s[i], -0.25);
+          specot__linalg_spectral_fn(w->g1, w->s2, k, w->g2, w->g3);
+          specot__linalg_apply_small_side(w, m, n, w->g3, Q);
+        } else {
+          specot__linalg_gram_refine(w, m, n, r, w->s2);
+          for (size_t l = 0; l < r; ++l)
+            w->t1[l] = 1.0 / w->s2[l];
+          specot__linalg_gram_apply(w, m, n, r, w->s2, w->t1, -0.5, 1.0, Q, n);
+        }
       }
     }
   }
-  if (!st && !specot__all_finite(Q, m * n))
+  if (!st && !specot__linalg_all_finite(Q, m * n))
     st = specot__fail(ctx, SPECOT_ERR_NUMERICAL, "polar: non-finite result");
   if (!st && method_used)
     *method_used = used;
@@ -231,7 +239,7 @@ specot_status specot_linalg_newton_schulz(specot_ctx *ctx, specot_linalg_ws *ws,
   } else {
     memcpy(Q, X, m * n * sizeof *Q);
   }
-  if (!specot__all_finite(Q, m * n))
+  if (!specot__linalg_all_finite(Q, m * n))
     st = specot__fail(ctx, SPECOT_ERR_NUMERICAL,
                       "newton_schulz: iterate became non-finite (too many "
                       "steps of a divergent "

@@ -109,7 +109,7 @@ specot_status specot_linalg_psd_power_ex(specot_ctx *ctx, specot_linalg_ws *ws,
   }
   specot__linalg_spectral_fn(w->g1, w->s2, d, w->g2, w->g3);
   memcpy(out, w->g3, d * d * sizeof *out);
-  if (!specot__all_finite(out, d * d))
+  if (!specot__linalg_all_finite(out, d * d))
     st = specot__fail(ctx, SPECOT_ERR_NUMERICAL,
                       "psd_power: non-finite result (power %g)", power);
 done:

@@ -61,7 +61,7 @@ specot_status specot_linalg_reg_polar(specot_ctx *ctx, specot_linalg_ws *ws,
     if (O) {
       specot__linalg_spectral_fn(w->g1, w->s2, k, w->g2, w->g3);
       specot__linalg_apply_small_side(w, m, n, w->g3, O);
-      if (!specot__all_finite(O, m * n))
+      if (!specot__linalg_all_finite(O, m * n))
         st = specot__fail(ctx, SPECOT_ERR_NUMERICAL,
                           "reg_polar: non-finite result");
     }
@@ -139,7 +139,7 @@ specot_status specot_linalg_reg_mirror(specot_ctx *ctx, specot_linalg_ws *ws,
     for (size_t i = 0; i < k * k; ++i)
       w->g3[i] *= r;
     specot__linalg_apply_small_side(w, m, n, w->g3, G);
-    if (!specot__all_finite(G, m * n))
+    if (!specot__linalg_all_finite(G, m * n))
       st = specot__fail(ctx, SPECOT_ERR_NUMERICAL,
                         "reg_mirror: non-finite result");
   }
@@ -216,7 +216,7 @@ specot_status specot_linalg_reg_hvp(specot_ctx *ctx, specot_linalg_ws *ws,
   else
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, T, K,
                 H, N, 1.0, out, N);
-  if (!specot__all_finite(out, m * n))
+  if (!specot__linalg_all_finite(out, m * n))
     st = specot__fail(ctx, SPECOT_ERR_NUMERICAL, "reg_hvp: non-finite result");
 done:
   specot_linalg_ws_free(owned);

@@ -187,7 +187,7 @@ static void test_equivariance_homogeneity(void **state) {
         specot_linalg_lmo(NULL, NULL, H, m, n, ps[k], -1, VH, NULL), SPECOT_OK);
     lt_matmul(O1, V, m, m, n, T);
     lt_matmul(T, O2, m, n, n, R);
-    assert_all_close(VH, R, m * n, 1e-11, 1e-11);
+    assert_all_close(VH, R, m * n, 1e-13, 1e-13);
     /* 1-homogeneity down to c = 1e-150 and up to 1e150. */
     const double cs[] = {1e-150, 1e-20, 3.5, 1e150};
     for (int c = 0; c < 4; ++c) {
