@@ -6,8 +6,9 @@
  *   bench_ot mahal X.npy Y.npy L.npy       sequence of Mahalanobis re-solves
  *                                          (L.npy: K*d rows of d, K matrices),
  *                                          warm-started solver vs cold solves
- *   bench_ot sinkhorn C.npy EPS TOL [0|1]  entropic OT, uniform weights,
- *                                          last argument: eps-scaling (default 1)
+ *   bench_ot sinkhorn C.npy EPS TOL [0|1] [MAXIT]  entropic OT, uniform weights,
+ *                                          eps-scaling on/off (default 1), iteration
+ *                                          cap (default 100000)
  *
  * Prints one JSON object; times are wall-clock seconds of the solve only
  * (workspace allocation included, file reading excluded).
@@ -105,7 +106,8 @@ static int bench_mahal(const char *xp, const char *yp, const char *lp) {
   return 0;
 }
 
-static int bench_sinkhorn(const char *cpath, double eps, double tol, int scaling) {
+static int bench_sinkhorn(const char *cpath, double eps, double tol, int scaling,
+                          size_t max_iter) {
   specot_array C;
   if (load(cpath, &C)) return 1;
   const size_t n = C.rows, m = C.cols;
@@ -115,6 +117,7 @@ static int bench_sinkhorn(const char *cpath, double eps, double tol, int scaling
   specot_ot_sinkhorn_opts_init(&o);
   o.tol = tol;
   o.eps_scaling = scaling;
+  o.max_iter = max_iter;
   specot_ot_sinkhorn_result res;
   const double t0 = now();
   const specot_status st = specot_ot_sinkhorn(ctx, n, m, NULL, NULL, C.data, eps, &o, f, g, NULL,
@@ -138,8 +141,10 @@ int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "emd") == 0) return bench_emd(argv[2]);
   if (argc >= 5 && strcmp(argv[1], "mahal") == 0) return bench_mahal(argv[2], argv[3], argv[4]);
   if (argc >= 5 && strcmp(argv[1], "sinkhorn") == 0)
-    return bench_sinkhorn(argv[2], atof(argv[3]), atof(argv[4]), argc > 5 ? atoi(argv[5]) : 1);
+    return bench_sinkhorn(argv[2], atof(argv[3]), atof(argv[4]), argc > 5 ? atoi(argv[5]) : 1,
+                          argc > 6 ? (size_t)atol(argv[6]) : 100000);
   fprintf(stderr,
-          "usage: bench_ot emd C.npy | mahal X.npy Y.npy L.npy | sinkhorn C.npy EPS TOL [0|1]\n");
+          "usage: bench_ot emd C.npy | mahal X.npy Y.npy L.npy | sinkhorn C.npy EPS TOL [0|1] "
+          "[MAXIT]\n");
   return 2;
 }

@@ -1,5 +1,5 @@
 /* Benchmark of the certified spectral transport solver on given clouds.
- * usage: bench_spectral X.npy Y.npy P [TOL] [REPEATS]
+ * usage: bench_spectral X.npy Y.npy P [TOL] [REPEATS] [MAX_ITER]
  * Prints one JSON line: best wall time over the repeats (workspace
  * allocation excluded), OT calls, bounds and relative gap.  Driven by
  * bench/spectral_pot.py, which also times a POT Frank-Wolfe on the same data. */
@@ -20,7 +20,7 @@ static double now_s(void) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: bench_spectral X.npy Y.npy P [TOL] [REPEATS]\n");
+    fprintf(stderr, "usage: bench_spectral X.npy Y.npy P [TOL] [REPEATS] [MAX_ITER]\n");
     return 2;
   }
   specot_ctx *ctx = specot_ctx_alloc();
@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   specot_spectral_opts_init(&opts);
   if (argc > 4) opts.tol = atof(argv[4]);
   const int repeats = argc > 5 ? atoi(argv[5]) : 1;
+  if (argc > 6) opts.max_iter = (size_t)atol(argv[6]);
   const specot_gauge g = specot_gauge_schatten(p);
   specot_spectral_ws *ws = specot_spectral_ws_alloc(ctx, X.rows, Y.rows, X.cols, 0);
   if (!ws) {

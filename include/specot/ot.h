@@ -275,7 +275,9 @@ typedef struct specot_ot_sinkhorn_result {
 typedef struct specot_ot_sinkhorn_ws specot_ot_sinkhorn_ws;
 
 /* Workspace for n x m problems; d >= 1 also allows point solves in
- * dimension d.  Memory: 16 n m bytes (C and the kernel) + O((n+m) threads);
+ * dimension d.  Memory: 8 n m bytes (the kernel; dense solves read the
+ * caller's C in place) + 8 n m more when d >= 1 (the point cost) +
+ * O((n+m) threads);
  * checked against opts->mem_budget (ERR_TOO_LARGE with the bytes needed).
  * opts may be NULL.  Statuses: OK, ERR_INVALID, ERR_TOO_LARGE, ERR_NOMEM. */
 SPECOT_API specot_status specot_ot_sinkhorn_ws_alloc(specot_ctx *ctx, size_t n, size_t m,
@@ -285,7 +287,8 @@ SPECOT_API specot_status specot_ot_sinkhorn_ws_alloc(specot_ctx *ctx, size_t n, 
 SPECOT_API void specot_ot_sinkhorn_ws_free(specot_ot_sinkhorn_ws *ws);
 
 /*
- * Entropic OT with a dense cost C (n x m row-major).  f (n), g (m): outputs
+ * Entropic OT with a dense cost C (n x m row-major, read in place: it must
+ * stay valid and unchanged during the call).  f (n), g (m): outputs
  * (inputs too when opts->warm_start).  plan: optional dense n x m output
  * (NULL = not formed).  Zero-mass atoms: kept out of the sums, then given
  * the soft c-transform potential.  Cost per iteration: one pass over the

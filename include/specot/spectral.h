@@ -109,7 +109,10 @@ SPECOT_API specot_status specot_spectral_sigma(specot_ctx *ctx, const double *X,
 
 typedef enum specot_spectral_oracle {
   SPECOT_SPECTRAL_ORACLE_EXACT = 0,   /* network simplex, warm-started across Q updates */
-  SPECOT_SPECTRAL_ORACLE_ENTROPIC = 1 /* Sinkhorn; LB from the c-transformed dual (valid) */
+  SPECOT_SPECTRAL_ORACLE_ENTROPIC = 1 /* log-domain Sinkhorn with eps = entropic_eps * mean
+                                         cost; LB = c-transform bound (a valid lower bound on
+                                         W_Q^2), columns rounded onto Pi(a,b) (exactly feasible,
+                                         dense); the entropic bias limits the reachable gap */
 } specot_spectral_oracle;
 
 /* Progress report passed to the optional callback once per outer iteration. */
@@ -129,7 +132,9 @@ typedef struct specot_spectral_opts {
                         0 for 1 < p < inf, 0.7 for p = inf and Ky Fan. */
   specot_spectral_oracle oracle; /* default SPECOT_SPECTRAL_ORACLE_EXACT */
   double entropic_eps;           /* Sinkhorn regularisation relative to the mean cost of
-                                    each oracle call (entropic oracle only).  Default 0.01. */
+                                    each oracle call (entropic oracle only).  Default 0.01.
+                                    Set tol to what the bias allows: the solve also stops with
+                                    SPECOT_WARN_MAXITER after 30 iterations without progress. */
   /* Optional progress callback (NULL: none); a non-zero return stops the
      solve early with SPECOT_WARN_MAXITER and valid bounds. */
   int (*progress)(void *data, const specot_spectral_progress *info);
@@ -174,12 +179,15 @@ typedef struct specot_spectral_result {
  * (m) are non-negative weights with equal totals (relative tolerance 1e-9;
  * NULL = uniform 1/n, 1/m); they are normalised to total 1.
  * Stopping rule: UB - LB <= tol * UB (plus the absolute floor of opts.tol),
- * checked after every OT call; at max_iter the best plan and best certificate
- * are returned with SPECOT_WARN_MAXITER (also in res->status).
+ * checked after every OT call; at max_iter, or after 30 calls in which
+ * neither bound moved by tol * UB, or when the master cannot improve on a
+ * repeated column, the best plan and best certificate are returned with
+ * SPECOT_WARN_MAXITER (also in res->status).
  * Cost per outer iteration: O(n m d) for the cost matrix, one network
  * simplex (warm-started), and a master problem O(iters (r d^3 + r^2 d^2 + r^3))
  * over r columns.  No heap allocation beyond the workspace (the entropic
- * oracle allocates its Sinkhorn scratch once per solve).
+ * oracle grows the workspace by about 40 n m bytes on its first use; its
+ * plan is dense, plan_nnz up to n m).
  * Statuses: OK; WARN_MAXITER; ERR_INVALID (gauge out of range, k > d,
  * NaN/Inf, negative weights, NULL); ERR_INFEASIBLE (unequal masses);
  * ERR_NUMERICAL (LAPACK or OT failure); ERR_NOMEM. */

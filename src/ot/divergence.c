@@ -87,7 +87,7 @@ specot_status specot_ot_divergence_ws_alloc(specot_ctx *ctx, size_t n, size_t m,
   ws->q = specot__alloc_doubles(m);
   ws->h = specot__alloc_doubles(big);
   ws->t = specot__alloc_doubles(big);
-  ws->row = specot__alloc_doubles(big);
+  ws->row = specot__alloc_doubles(3 * big);
   const int nt = specot__ot_sk_threads();
   ws->scratch = specot__alloc_doubles(specot__ot_sk_scratch_len(n, m, nt));
   if (!ws->scratch || !ws->Cxy || !ws->Cyx || !ws->Cxx || !ws->Cyy || !ws->loga || !ws->logb || !ws->f ||
@@ -199,7 +199,7 @@ specot_status specot_ot_divergence_solve(specot_ctx *ctx, specot_ot_divergence_w
   ws->have_potentials = 1;
   /* Values: dual objectives (mass terms from the actual plan masses). */
   specot_ot_sinkhorn_result rxy;
-  specot__ot_sk_finish(&pxy, ws->f, ws->g, NULL, ws->row, &rxy);
+  specot__ot_sk_finish(&pxy, ws->f, ws->g, NULL, ws->sk.K, ws->row, &rxy);
   const double ot_xx = 2.0 * weighted(ws->loga, ws->p, n);
   const double ot_yy = 2.0 * weighted(ws->logb, ws->q, m);
   const double value = rxy.dual_objective - 0.5 * ot_xx - 0.5 * ot_yy;

@@ -48,6 +48,7 @@ struct specot_ot_emd_ws {
   int64_t *parent, *pred, *first_child, *next_sib, *prev_sib, *depth;
   signed char *dir;
   double *flow, *pi;
+  double *pcost;       /* cost of each node's pred arc (avoids cache misses on C) */
   double *supply;      /* node supplies (b as negative demands) */
   double *a_prev, *b_prev; /* weights of the last solve (warm-start test) */
   int have_tree, have_solution, prev_uniform_a, prev_uniform_b;
@@ -96,6 +97,7 @@ void specot_ot_emd_ws_free(specot_ot_emd_ws *ws) {
   free(ws->dir);
   specot__free(ws->flow);
   specot__free(ws->pi);
+  specot__free(ws->pcost);
   specot__free(ws->supply);
   specot__free(ws->a_prev);
   specot__free(ws->b_prev);
@@ -122,7 +124,7 @@ specot_status specot_ot_emd_ws_alloc(specot_ctx *ctx, size_t n, size_t m, size_t
   if (n + m >= (size_t)INT64_MAX / 4)
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "emd: n + m too large");
   const size_t nodes = n + m + 1;
-  size_t extra = nodes * (7 * sizeof(int64_t) + 3 * sizeof(double) + 1) +
+  size_t extra = nodes * (7 * sizeof(int64_t) + 4 * sizeof(double) + 1) +
                  (n + m) * (3 * sizeof(double) + 2 * sizeof(size_t)) * 2, bytes;
   size_t pts;
   if (specot__mul_size(n + m, d, &pts) || specot__mul_size(pts, sizeof(double), &pts) ||
@@ -155,6 +157,7 @@ specot_status specot_ot_emd_ws_alloc(specot_ctx *ctx, size_t n, size_t m, size_t
   ws->dir = malloc(nodes);
   ws->flow = specot__alloc_doubles(nodes);
   ws->pi = specot__alloc_doubles(nodes);
+  ws->pcost = specot__alloc_doubles(nodes);
   ws->supply = specot__alloc_doubles(nodes);
   ws->a_prev = specot__alloc_doubles(n);
   ws->b_prev = specot__alloc_doubles(m);
@@ -165,7 +168,7 @@ specot_status specot_ot_emd_ws_alloc(specot_ctx *ctx, size_t n, size_t m, size_t
   ws->pmass = specot__alloc_doubles(n + m);
   if (!ws->cost || !ws->lower || (d && (!ws->xt || !ws->yt)) || !ws->rowmap || !ws->colmap ||
       !ws->parent || !ws->pred || !ws->first_child || !ws->next_sib || !ws->prev_sib ||
-      !ws->depth || !ws->dir || !ws->flow || !ws->pi || !ws->supply || !ws->a_prev ||
+      !ws->depth || !ws->dir || !ws->flow || !ws->pi || !ws->pcost || !ws->supply || !ws->a_prev ||
       !ws->b_prev || !ws->f || !ws->g || !ws->prow || !ws->pcol || !ws->pmass) {
     specot_ot_emd_ws_free(ws);
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "emd: out of memory (%zu bytes)", bytes);
@@ -202,7 +205,7 @@ static inline void attach(specot_ot_emd_ws *ws, int64_t u, int64_t p) {
 /* pi and depth of u from its parent (tree arc tight). */
 static inline void set_potential(specot_ot_emd_ws *ws, int64_t u) {
   const int64_t p = ws->parent[u];
-  const double c = arc_cost(ws, ws->pred[u]);
+  const double c = ws->pcost[u];
   ws->pi[u] = ws->dir[u] == DIR_UP ? ws->pi[p] - c : ws->pi[p] + c;
   ws->depth[u] = ws->depth[p] + 1;
 }
@@ -243,6 +246,7 @@ static void init_tree(specot_ot_emd_ws *ws) {
     ws->pred[v] = (int64_t)E + v;
     ws->dir[v] = v < (int64_t)nr ? DIR_UP : DIR_DOWN;
     ws->flow[v] = v < (int64_t)nr ? ws->supply[v] : -ws->supply[v];
+    ws->pcost[v] = ws->art_cost;
     attach(ws, v, R);
   }
   ws->next_arc = 0;
@@ -420,22 +424,24 @@ static int pivot(specot_ot_emd_ws *ws, int64_t e) {
   /* Re-hang the stem u_in .. u_out under v_in, reversing its arcs. */
   int64_t new_par = v_in, new_pred = e;
   signed char new_dir = (u_in == s) ? DIR_UP : DIR_DOWN;
-  double new_flow = delta;
+  double new_flow = delta, new_cost = ws->cost[e];
   u = u_in;
   for (;;) {
     const int64_t old_par = ws->parent[u], old_pred = ws->pred[u];
     const signed char old_dir = ws->dir[u];
-    const double old_flow = ws->flow[u];
+    const double old_flow = ws->flow[u], old_cost = ws->pcost[u];
     detach(ws, u);
     attach(ws, u, new_par);
     ws->pred[u] = new_pred;
     ws->dir[u] = new_dir;
     ws->flow[u] = new_flow;
+    ws->pcost[u] = new_cost;
     if (u == u_out) break;
     new_par = u;
     new_pred = old_pred;
     new_dir = (signed char)-old_dir;
     new_flow = old_flow;
+    new_cost = old_cost;
     u = old_par;
   }
   update_subtree(ws, u_in);
@@ -660,7 +666,13 @@ static specot_status run_simplex(specot_ctx *ctx, specot_ot_emd_ws *ws, const co
   /* Pivot on reduced costs below -64 eps * scale of the potentials: rounding
    * of pi (|pi| <= ART) cannot create spurious entering arcs beyond that. */
   ws->tol = 64.0 * DBL_EPSILON * (cmax > 0.0 ? cmax : 1.0);
-  if (!warm) init_tree(ws);
+  if (!warm) {
+    init_tree(ws);
+  } else {
+    /* New costs (and a new ART) for the kept tree. */
+    const int64_t R = (int64_t)(nr + nc);
+    for (int64_t u = 0; u < R; ++u) ws->pcost[u] = arc_cost(ws, ws->pred[u]);
+  }
   update_all_potentials(ws);
   ws->have_tree = 1;
   ws->have_solution = 0;

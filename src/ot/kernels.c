@@ -27,7 +27,7 @@ static double smin_scalar(const double *c, const double *h, size_t len, double e
   return -(vmax + eps * log(s));
 }
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define SPECOT_OT_HAVE_AVX2_PATH 1
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")

@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef SPECOT_OT_DEBUG
+#include <stdio.h>
+#endif
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -179,43 +182,53 @@ double specot__ot_eps_start(const double *C, size_t len, const specot_ot_sinkhor
   return hi - lo;
 }
 
+/* Rows [i0, i1) of the stabilised kernel, and their column sums into acc. */
+static void absorb_rows(const specot__sk_problem *p, double e, const double *f, const double *hg,
+                        size_t i0, size_t i1, double *K, double *acc) {
+  const size_t m = p->m;
+  const double inv = 1.0 / e;
+  for (size_t j = 0; j < m; ++j) acc[j] = 0.0;
+  for (size_t i = i0; i < i1; ++i) {
+    double *krow = K + i * m;
+    if (p->loga[i] == -INFINITY) {
+      memset(krow, 0, m * sizeof(double));
+      continue;
+    }
+    specot__ot_exp_row(p->C + i * m, hg, f[i] + e * p->loga[i], m, inv, krow, p->simd);
+    specot__ot_axpy(1.0, krow, acc, m, p->simd);
+  }
+}
+
 /* Stabilised kernel K_ij = exp((f_i + eps log a_i + g_j + eps log b_j - C_ij)/eps)
- * (Schmitzer 2019): the plan is diag(u) K diag(v) with u = v = 1 now. */
+ * (Schmitzer 2019): the plan is diag(u) K diag(v) with u = v = 1 now, and
+ * s = K^T u is formed in the same pass. */
 static void absorb_kernel(const specot__sk_problem *p, double e, const double *f,
                           const double *g, specot__sk_scratch *s) {
   const size_t n = p->n, m = p->m;
-  const double inv = 1.0 / e;
   double *hg = s->h;
   for (size_t j = 0; j < m; ++j) {
     hg[j] = g[j] + e * p->logb[j];
     s->v[j] = p->logb[j] == -INFINITY ? 0.0 : 1.0;
   }
   for (size_t i = 0; i < n; ++i) s->u[i] = p->loga[i] == -INFINITY ? 0.0 : 1.0;
-#pragma omp parallel for schedule(static) if (n * m >= 32768)
-  for (size_t i = 0; i < n; ++i) {
-    double *krow = s->K + i * m;
-    if (p->loga[i] == -INFINITY) {
-      memset(krow, 0, m * sizeof(double));
-      continue;
-    }
-    specot__ot_exp_row(p->C + i * m, hg, f[i] + e * p->loga[i], m, inv, krow, p->simd);
+  if (s->nthreads <= 1 || n * m < 32768) {
+    absorb_rows(p, e, f, hg, 0, n, s->K, s->s);
+    return;
   }
-}
-
-/* out = K^T u, OpenMP over blocks of columns (each thread streams the rows of
- * its block, so no reduction across threads and no scratch). */
-static void kernel_tmv(const double *K, size_t n, size_t m, const double *u, double *out) {
-  const size_t B = 1024;
-#pragma omp parallel for schedule(static) if (n * m >= 32768)
-  for (size_t jb = 0; jb < m; jb += B) {
-    const size_t len = jb + B < m ? B : m - jb;
-    double *acc = out + jb;
-    for (size_t j = 0; j < len; ++j) acc[j] = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      const double ui = u[i];
-      if (ui == 0.0) continue;
-      const double *krow = K + i * m + jb;
-      for (size_t j = 0; j < len; ++j) acc[j] += ui * krow[j];
+#pragma omp parallel num_threads(s->nthreads)
+  {
+#ifdef _OPENMP
+    const size_t tid = (size_t)omp_get_thread_num(), cnt = (size_t)omp_get_num_threads();
+#else
+    const size_t tid = 0, cnt = 1;
+#endif
+    absorb_rows(p, e, f, hg, n * tid / cnt, n * (tid + 1) / cnt, s->K, s->part + tid * m);
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (size_t j = 0; j < m; ++j) {
+      double acc = 0.0;
+      for (size_t q = 0; q < cnt; ++q) acc += s->part[q * m + j];
+      s->s[j] = acc;
     }
   }
 }
@@ -308,7 +321,6 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
   const size_t n = p->n, m = p->m;
   double err = INFINITY;
   absorb_kernel(p, e, f, g, s);
-  kernel_tmv(s->K, n, m, s->u, s->s);
   for (size_t k = 0; k < cap && *it < o->max_iter; ++k) {
     /* s = K^T u is current: column marginals are v_j s_j. */
     err = 0.0;
@@ -333,13 +345,11 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
       if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
         return SPECOT_ERR_NUMERICAL;
       absorb_kernel(p, e, f, g, s);
-      kernel_tmv(s->K, n, m, s->u, s->s);
     } else if (scalings_extreme(s->u, p->loga, n) || scalings_extreme(s->v, p->logb, m)) {
       absorb_scalings(p, e, f, g, s);
       if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
         return SPECOT_ERR_NUMERICAL;
       absorb_kernel(p, e, f, g, s);
-      kernel_tmv(s->K, n, m, s->u, s->s);
     }
   }
   absorb_scalings(p, e, f, g, s);
@@ -422,58 +432,56 @@ specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *log
 
 /* Scalars of the final iterate and the optional dense plan. */
 void specot__ot_sk_finish(const specot__sk_problem *p, const double *f, const double *g,
-                          double *plan, double *rowbuf, specot_ot_sinkhorn_result *r) {
+                          double *plan, double *work, double *buf,
+                          specot_ot_sinkhorn_result *r) {
   const size_t n = p->n, m = p->m;
   const double eps = p->eps, inv = 1.0 / eps;
   double cost = 0.0, mass = 0.0, fg = 0.0, ta = 0.0, tb = 0.0, af = 0.0, bg = 0.0;
+  double *hg = buf, *gz = buf + m, *g0 = buf + 2 * m;
   for (size_t i = 0; i < n; ++i)
     if (p->loga[i] > -INFINITY) {
       ta += exp(p->loga[i]);
       af += exp(p->loga[i]) * f[i];
     }
   for (size_t j = 0; j < m; ++j) {
-    rowbuf[j] = g[j] + eps * p->logb[j];
+    hg[j] = g[j] + eps * p->logb[j];
+    /* zero-mass columns are left out of the c-transform (C - (-inf) = +inf) */
+    gz[j] = p->logb[j] > -INFINITY ? g[j] : -INFINITY;
+    g0[j] = p->logb[j] > -INFINITY ? g[j] : 0.0;
     if (p->logb[j] > -INFINITY) {
       tb += exp(p->logb[j]);
       bg += exp(p->logb[j]) * g[j];
     }
   }
   double lb_rows = 0.0;
-#pragma omp parallel reduction(+ : cost, mass, fg, lb_rows) if (n * m >= 32768)
-  {
-#pragma omp for schedule(static)
-    for (size_t i = 0; i < n; ++i) {
-      const double *crow = p->C + i * m;
-      double *prow = plan ? plan + i * m : NULL;
-      /* g^c_i = min over positive-mass columns of C_ij - g_j. */
-      double gc = INFINITY;
-      for (size_t j = 0; j < m; ++j)
-        if (p->logb[j] > -INFINITY) {
-          const double v = crow[j] - g[j];
-          gc = v < gc ? v : gc;
-        }
-      if (p->loga[i] == -INFINITY) {
-        if (prow) memset(prow, 0, m * sizeof(double));
-        continue;
-      }
-      lb_rows += exp(p->loga[i]) * gc;
-      const double hrow = f[i] + eps * p->loga[i];
-      if (prow) {
-        specot__ot_exp_row(crow, rowbuf, hrow, m, inv, prow, p->simd);
-        for (size_t j = 0; j < m; ++j) {
-          cost += prow[j] * crow[j];
-          mass += prow[j];
-          fg += prow[j] * (f[i] + g[j]);
-        }
-      } else {
-        for (size_t j = 0; j < m; ++j) {
-          const double pij = exp((rowbuf[j] + hrow - crow[j]) * inv);
-          cost += pij * crow[j];
-          mass += pij;
-          if (pij > 0.0) fg += pij * (f[i] + g[j]);
-        }
-      }
+#pragma omp parallel for schedule(static) reduction(+ : cost, mass, fg, lb_rows) \
+    if (n * m >= 32768)
+  for (size_t i = 0; i < n; ++i) {
+    const double *crow = p->C + i * m;
+    double *prow = (plan ? plan : work) + i * m;
+    if (p->loga[i] == -INFINITY) {
+      memset(prow, 0, m * sizeof(double));
+      continue;
     }
+    /* g^c_i = min_j (C_ij - g_j) over positive-mass columns. */
+    double gc = INFINITY;
+    for (size_t j = 0; j < m; ++j) {
+      const double v = crow[j] - gz[j];
+      gc = v < gc ? v : gc;
+    }
+    lb_rows += exp(p->loga[i]) * gc;
+    const double hrow = f[i] + eps * p->loga[i];
+    specot__ot_exp_row(crow, hg, hrow, m, inv, prow, p->simd);
+    double c_i = 0.0, m_i = 0.0, g_i = 0.0;
+    for (size_t j = 0; j < m; ++j) {
+      const double pij = prow[j];
+      c_i += pij * crow[j];
+      m_i += pij;
+      g_i += pij * g0[j];
+    }
+    cost += c_i;
+    mass += m_i;
+    fg += m_i * f[i] + g_i;
   }
   r->cost = cost;
   /* eps KL(pi | a(x)b) = sum pi (f+g-C) - eps sum pi + eps (sum a)(sum b). */
@@ -522,7 +530,7 @@ specot_status specot_ot_sinkhorn_ws_alloc(specot_ctx *ctx, size_t n, size_t m, s
   if (d > SPECOT__BLAS_INT_MAX)
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "sinkhorn: d = %zu too large", d);
   size_t bytes;
-  specot_status st = specot__ot_bytes(ctx, "sinkhorn", n, m, 2 * sizeof(double),
+  specot_status st = specot__ot_bytes(ctx, "sinkhorn", n, m, (d ? 2 : 1) * sizeof(double),
                                       (16 + (size_t)specot__ot_sk_threads()) * (n + m + 64) *
                                           sizeof(double),
                                       &bytes);
@@ -534,13 +542,13 @@ specot_status specot_ot_sinkhorn_ws_alloc(specot_ctx *ctx, size_t n, size_t m, s
   ws->m = m;
   ws->d = d;
   ws->simd = specot__ot_simd_active();
-  ws->C = specot__alloc_doubles(n * m);
+  ws->C = d ? specot__alloc_doubles(n * m) : NULL;
   const int nt = specot__ot_sk_threads();
   ws->scratch = specot__alloc_doubles(specot__ot_sk_scratch_len(n, m, nt));
   ws->loga = specot__alloc_doubles(n);
   ws->logb = specot__alloc_doubles(m);
-  ws->rowbuf = specot__alloc_doubles(m);
-  if (!ws->C || !ws->scratch || !ws->loga || !ws->logb || !ws->rowbuf) {
+  ws->rowbuf = specot__alloc_doubles(3 * m);
+  if ((d && !ws->C) || !ws->scratch || !ws->loga || !ws->logb || !ws->rowbuf) {
     specot_ot_sinkhorn_ws_free(ws);
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "sinkhorn: out of memory (%zu bytes)", bytes);
   }
@@ -567,8 +575,9 @@ void specot__ot_normalise(const double *loga, size_t n, const double *logb, size
   for (size_t j = 0; j < m; ++j) g[j] -= k;
 }
 
-/* Shared tail of the dense and point solves: C is in ws->C. */
-static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, const double *a,
+/* Shared tail of the dense and point solves (C: the user's matrix or ws->C). */
+static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, const double *C,
+                                  const double *a,
                                   const double *b, double eps,
                                   const specot_ot_sinkhorn_opts *o, double *f, double *g,
                                   double *plan, specot_ot_sinkhorn_result *res) {
@@ -579,10 +588,11 @@ static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, co
     memset(f, 0, n * sizeof(double));
     memset(g, 0, m * sizeof(double));
   }
-  specot__sk_problem p = {n, m, ws->C, ws->loga, ws->logb, eps, ws->simd};
+  specot__sk_problem p = {n, m, C, ws->loga, ws->logb, eps, ws->simd};
   size_t iters = 0;
   double err = INFINITY;
-  specot_status st = specot__ot_sk_run(&p, o, specot__ot_eps_start(ws->C, n * m, o), f, g,
+  const double eps0 = o->eps_scaling && !o->warm_start ? specot__ot_eps_start(C, n * m, o) : eps;
+  specot_status st = specot__ot_sk_run(&p, o, eps0, f, g,
                                        &ws->sk, &iters, &err);
   if (st == SPECOT_ERR_NUMERICAL)
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
@@ -591,7 +601,7 @@ static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, co
   specot__ot_normalise(ws->loga, n, ws->logb, m, f, g);
   specot_ot_sinkhorn_result r;
   memset(&r, 0, sizeof r);
-  specot__ot_sk_finish(&p, f, g, plan, ws->rowbuf, &r);
+  specot__ot_sk_finish(&p, f, g, plan, ws->sk.K, ws->rowbuf, &r);
   r.iterations = iters;
   r.marginal_error = err;
   r.status = st;
@@ -634,8 +644,7 @@ specot_status specot_ot_sinkhorn_solve(specot_ctx *ctx, specot_ot_sinkhorn_ws *w
   if (!C) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: cost matrix C is NULL");
   if (!specot__all_finite(C, ws->n * ws->m))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: cost matrix has a non-finite entry");
-  memcpy(ws->C, C, ws->n * ws->m * sizeof(double));
-  return solve_loaded(ctx, ws, a, b, eps, opts, f, g, plan, result);
+  return solve_loaded(ctx, ws, C, a, b, eps, opts, f, g, plan, result);
 }
 
 specot_status specot_ot_sinkhorn_solve_points(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws,
@@ -665,7 +674,7 @@ specot_status specot_ot_sinkhorn_solve_points(specot_ctx *ctx, specot_ot_sinkhor
   specot__ot_sqdist(X, ws->n, Y, ws->m, ws->d, scale, ws->C);
   if (!specot__all_finite(ws->C, ws->n * ws->m))
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "sinkhorn: squared distances overflow");
-  return solve_loaded(ctx, ws, a, b, eps, opts, f, g, plan, result);
+  return solve_loaded(ctx, ws, ws->C, a, b, eps, opts, f, g, plan, result);
 }
 
 specot_status specot_ot_sinkhorn(specot_ctx *ctx, size_t n, size_t m, const double *a,

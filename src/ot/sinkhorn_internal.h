@@ -45,8 +45,11 @@ specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *log
                                     double eps0, int simd, const specot_ot_sinkhorn_opts *o,
                                     double *p, double *h, double *t, size_t *iters,
                                     double *err_out);
+/* Scalars of the final iterate; plan (n x m) is formed in `plan` if given,
+ * else in `work` (n x m scratch); buf: 3 m doubles. */
 void specot__ot_sk_finish(const specot__sk_problem *p, const double *f, const double *g,
-                          double *plan, double *rowbuf, specot_ot_sinkhorn_result *r);
+                          double *plan, double *work, double *buf,
+                          specot_ot_sinkhorn_result *r);
 /* Shifts (f + k, g - k) so that <a,f> = <b,g>. */
 void specot__ot_normalise(const double *loga, size_t n, const double *logb, size_t m, double *f,
                           double *g);

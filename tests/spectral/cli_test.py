@@ -76,6 +76,12 @@ def main():
             L = np.linalg.cholesky(Q + 1e-14 * np.eye(len(Q)))
             wqot = ot.emd2(a, b, ot.dist(X @ L, Y @ L), numItermax=10**7)
             check(abs(wqot - lb) <= 1e-7 * ub, f'inst{k} p={p}: LB {lb} vs POT W_Q^2 {wqot}')
+        # Entropic oracle (instance 0 only): certified bounds bracket the exact value.
+        if k == 0:
+            exact = transport(*common, '-p', '2', '--tol', '1e-9')['squared_cost']
+            re = transport(*common, '-p', '2', '--entropic', '1e-3', '--tol', '1e-2')
+            check(re['lower_bound'] <= exact * (1 + 1e-9) <= re['squared_cost'] * (1 + 2e-9),
+                  f'entropic bounds {re["lower_bound"]} {exact} {re["squared_cost"]}')
         # Ky Fan d is W2^2; Ky Fan 1 is p = inf.
         d = X.shape[1]
         rk = transport(*common, '--kyfan', str(d))
@@ -120,6 +126,7 @@ def main():
         (['transport', fx, fy, '-p', '0.5'], 3, 'p = 0.5'),
         (['transport', fx, fy, '--kyfan', '3'], 3, 'k = 3'),
         (['transport', fx, fy], 2, '-p'),
+        (['transport', fx, fy, '-p', '2', '--entropic', '0'], 2, '--entropic'),
         (['transport', fx, fy, '-p', '2', '--kyfan', '1'], 2, 'exactly one'),
         (['transport', fx, files['m0'], '-p', '2'], 3, 'dimension mismatch'),
         (['transport', fx, fy, '-p', '2', '--a', files['m1'], '--b', os.path.join(DATA, 'inst0_a.npy')],

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "specot/rng.h"
 #include "specot/spectral.h"
 #include "test_support.h"
 
@@ -165,6 +166,37 @@ static void test_gaussian_errors(void **state) {
   specot_ctx_free(ctx);
 }
 
+/* Large samples: the discrete solver on n = 250 draws of G3 approaches the
+ * Gaussian value (sampling error of a few percent in d = 2). */
+static void test_samples_vs_gaussian(void **state) {
+  (void)state;
+  enum { n = 250 };
+  const double m1[2] = {1, 0.5};
+  /* Cholesky factors of A = [[2,.5],[.5,1]] and B = [[1,-.3],[-.3,3]]. */
+  const double la[3] = {sqrt(2.0), 0.5 / sqrt(2.0), sqrt(1.0 - 0.125)};
+  const double lb[3] = {1.0, -0.3, sqrt(3.0 - 0.09)};
+  static double X[2 * n], Y[2 * n];
+  specot_rng r;
+  specot_rng_seed(&r, 17);
+  for (int i = 0; i < n; ++i) {
+    const double z1 = specot_rng_normal(&r), z2 = specot_rng_normal(&r);
+    const double u1 = specot_rng_normal(&r), u2 = specot_rng_normal(&r);
+    X[2 * i] = la[0] * z1;
+    X[2 * i + 1] = la[1] * z1 + la[2] * z2;
+    Y[2 * i] = m1[0] + lb[0] * u1;
+    Y[2 * i + 1] = m1[1] + lb[1] * u1 + lb[2] * u2;
+  }
+  const double ps[] = {1, 2, INFINITY};
+  const double ref[] = {2.1793118549678, 1.6289232107194, 1.4496093089982};
+  for (int i = 0; i < 3; ++i) {
+    const specot_gauge g = specot_gauge_schatten(ps[i]);
+    double ub = 0, low = 0;
+    assert_true(specot_spectral_transport(NULL, &g, X, n, NULL, Y, n, NULL, 2, NULL, &ub, &low) >= 0);
+    assert_true(low <= ub);
+    assert_close(ub, ref[i], 0.15, 0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_t8_table),
@@ -172,6 +204,7 @@ int main(void) {
       cmocka_unit_test(test_geodesic_midpoints),
       cmocka_unit_test(test_singular_and_naive),
       cmocka_unit_test(test_gaussian_errors),
+      cmocka_unit_test(test_samples_vs_gaussian),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
