@@ -88,6 +88,18 @@ static void model_free(model *m) {
 
 static double pick(double v, double def) { return isnan(v) ? def : v; }
 
+/* malloc of a * b doubles; NULL (never a wrapped-around size) on overflow. */
+static double *alloc_doubles(size_t a, size_t b) {
+  if (b != 0 && a > SIZE_MAX / sizeof(double) / b) return NULL;
+  return malloc(a * b * sizeof(double) + 1);
+}
+
+/* One-line message for a failed allocation; returns the exit code. */
+static int out_of_memory(size_t n) {
+  fprintf(stderr, "specot flow: error: out of memory (%zu particles)\n", n);
+  return CLI_EXIT_NUMERICAL;
+}
+
 static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
   memset(m, 0, sizeof *m);
   specot_flow_opts_init(&m->opts);
@@ -104,8 +116,8 @@ static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
   if (strcmp(c->model, "mlp-relu") == 0 || strcmp(c->model, "sphere") == 0) {
     m->n = c->n ? c->n : 1920;
     m->d = 3;
-    m->x0 = malloc(m->n * 3 * sizeof *m->x0);
-    if (!m->x0) return CLI_EXIT_NUMERICAL;
+    m->x0 = alloc_doubles(m->n, 3);
+    if (!m->x0) return out_of_memory(m->n);
     specot_flow_relu_protocol_opts po;
     specot_flow_relu_protocol_opts_init(&po);
     po.seed = c->seed;
@@ -126,11 +138,11 @@ static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
     m->n = c->n ? c->n : 200;
     m->d = 2;
     const size_t mt = m->n;
-    double *y = malloc(mt * 2 * sizeof *y);
-    m->x0 = malloc(m->n * 2 * sizeof *m->x0);
+    double *y = alloc_doubles(mt, 2);
+    m->x0 = alloc_doubles(m->n, 2);
     if (!y || !m->x0) {
       free(y);
-      return CLI_EXIT_NUMERICAL;
+      return out_of_memory(m->n);
     }
     specot_rng_fill_normal(&rng, m->x0, m->n * 2, 0.0, 0.3);
     for (size_t i = 0; i < m->n; ++i) m->x0[2 * i] -= 1.5;
@@ -146,13 +158,13 @@ static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
     m->n = c->n ? c->n : 32;
     m->d = 4;
     const size_t r = m->n + 4;
-    double *A = malloc(r * m->n * sizeof *A), *B = malloc(r * m->d * sizeof *B);
-    m->x0 = malloc(m->n * m->d * sizeof *m->x0);
-    m->w = malloc(m->n * sizeof *m->w);
+    double *A = r > m->n ? alloc_doubles(r, m->n) : NULL, *B = alloc_doubles(r, m->d);
+    m->x0 = alloc_doubles(m->n, m->d);
+    m->w = alloc_doubles(m->n, 1);
     if (!A || !B || !m->x0 || !m->w) {
       free(A);
       free(B);
-      return CLI_EXIT_NUMERICAL;
+      return out_of_memory(m->n);
     }
     specot_rng_fill_normal(&rng, A, r * m->n, 0.0, 1.0 / sqrt((double)r));
     specot_rng_fill_normal(&rng, B, r * m->d, 0.0, 1.0);
@@ -163,15 +175,18 @@ static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
     free(B);
     if (!st) {
       const double L = m->obj.lipschitz > 0 ? m->obj.lipschitz : 1.0;
-      dt = ham ? pick(c->gamma, 1.0) * sqrt(pick(c->eps, 0.01)) / L : 0.5 / L;
+      /* Hamiltonian: half the monotonicity threshold 2 gamma sqrt(eps) / L
+       * (gamma = 0, the undamped system, has no threshold: gamma = 1's step). */
+      const double gam = pick(c->gamma, 1.0) > 0 ? pick(c->gamma, 1.0) : 1.0;
+      dt = ham ? gam * sqrt(pick(c->eps, 0.01)) / L : 0.5 / L;
       if (ham) o->kinetic = SPECOT_FLOW_KINETIC_MATRIX;
     }
   } else { /* gaussian-kl */
     m->n = c->n ? c->n : 400;
     m->d = 3;
     const double T[9] = {2, 0, 0, 0, 1, 0, 0, 0, 0.5};
-    m->x0 = malloc(m->n * 3 * sizeof *m->x0);
-    if (!m->x0) return CLI_EXIT_NUMERICAL;
+    m->x0 = alloc_doubles(m->n, 3);
+    if (!m->x0) return out_of_memory(m->n);
     specot_rng_fill_normal(&rng, m->x0, m->n * 3, 0.0, 1.0);
     st = specot_flow_gaussian_kl_alloc(ctx, T, 3, &m->obj);
     dt = 0.01;
@@ -339,11 +354,19 @@ static int load_traj(const char *dir, uint64_t last, traj *t) {
   specot_io_read_opts_init(&ro);
   ro.require_finite = 0; /* the p column holds "inf" */
   const specot_status st = specot_io_read(ctx, path, &ro, &a);
+  if (st == SPECOT_ERR_IO) { /* no log yet: start an empty one */
+    specot_ctx_free(ctx);
+    return CLI_EXIT_OK;
+  }
+  if (st) { /* a damaged log is an error, not silently dropped history */
+    const int rc = cli_report(CMD, ctx, st);
+    specot_ctx_free(ctx);
+    return rc;
+  }
   specot_ctx_free(ctx);
-  if (st) return 0; /* no log yet: start an empty one */
   if (a.cols != NCOL) {
-    specot_array_free(&a);
     fprintf(stderr, "specot flow: error: '%s' has %zu columns, expected %d\n", path, a.cols, NCOL);
+    specot_array_free(&a);
     return CLI_EXIT_INPUT;
   }
   for (size_t i = 0; i < a.rows; ++i) {
@@ -352,7 +375,7 @@ static int load_traj(const char *dir, uint64_t last, traj *t) {
     specot_flow_diag d = {(uint64_t)r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]};
     if (traj_push(t, r[0], &d)) {
       specot_array_free(&a);
-      return CLI_EXIT_NUMERICAL;
+      return out_of_memory(0);
     }
   }
   specot_array_free(&a);
@@ -428,8 +451,8 @@ static int run_engine(const flow_cfg *c, double p, const char *dir, traj *t, run
     res->steps = dg.step;
     *nfinal = m.n;
     *dfinal = m.d;
-    *xfinal = malloc(m.n * m.d * sizeof **xfinal);
-    if (!*xfinal) rc = CLI_EXIT_NUMERICAL;
+    *xfinal = alloc_doubles(m.n, m.d);
+    if (!*xfinal) rc = out_of_memory(m.n);
     else memcpy(*xfinal, specot_flow_particles(f), m.n * m.d * sizeof **xfinal);
   }
   specot_flow_free(f);
@@ -451,7 +474,7 @@ static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, dou
   const size_t n = md.n, d = md.d;
   double *mass = malloc(n * sizeof *mass), *om = malloc(n * d * sizeof *om), *dm = malloc(n * sizeof *dm);
   double *dom = malloc(n * d * sizeof *dom), *g = malloc(n * d * sizeof *g), *gw = malloc(n * d * sizeof *gw);
-  if (!mass || !om || !dm || !dom || !g || !gw) rc = CLI_EXIT_NUMERICAL;
+  if (!mass || !om || !dm || !dom || !g || !gw) rc = out_of_memory(n);
   for (size_t i = 0; !rc && i < n; ++i) {
     double r2 = 0.0;
     for (size_t k = 0; k < d; ++k) r2 += md.x0[i * d + k] * md.x0[i * d + k];
@@ -484,7 +507,7 @@ static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, dou
     }
     res->final_energy = e;
     specot_flow_diag dg = {step, (double)step * pick(c->dt, md.opts.dt), e, rate, ratio, 0.0, e, dist, 0.0};
-    if ((step % c->log_every == 0 || step == c->steps) && traj_push(t, p, &dg)) rc = CLI_EXIT_NUMERICAL;
+    if ((step % c->log_every == 0 || step == c->steps) && traj_push(t, p, &dg)) rc = out_of_memory(n);
     if (step == c->steps) break;
     const double h = md.opts.dt;
     double sw = 0.0;
@@ -508,8 +531,8 @@ static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, dou
   if (!rc) {
     *nfinal = n;
     *dfinal = d + 1;
-    *xfinal = malloc(n * (d + 1) * sizeof **xfinal);
-    if (!*xfinal) rc = CLI_EXIT_NUMERICAL;
+    *xfinal = alloc_doubles(n, d + 1);
+    if (!*xfinal) rc = out_of_memory(n);
     for (size_t i = 0; !rc && i < n; ++i) {
       (*xfinal)[i * (d + 1)] = mass[i];
       memcpy(*xfinal + i * (d + 1) + 1, om + i * d, d * sizeof *om);
@@ -603,6 +626,9 @@ static int parse_args(int argc, char **argv, flow_cfg *c) {
       double x;
       if (cli_parse_double(v, &x) || !isfinite(x) || x < 0)
         return cli_usage_error(CMD, "bad value '%s' for %s (need a finite number >= 0)", v, a);
+      /* dt, eps and tau divide or scale the dynamics: 0 is meaningless there */
+      if (x == 0 && (strcmp(a, "--dt") == 0 || strcmp(a, "--eps") == 0 || strcmp(a, "--tau") == 0))
+        return cli_usage_error(CMD, "bad value '%s' for %s (need a finite number > 0)", v, a);
       if (strcmp(a, "--dt") == 0) c->dt = x;
       else if (strcmp(a, "--gamma") == 0) c->gamma = x;
       else if (strcmp(a, "--eps") == 0) c->eps = x;

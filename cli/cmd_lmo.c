@@ -10,6 +10,32 @@
 
 enum { MAX_BLOCKS = 4096 };
 
+/* Exponent e with max|a_i| < 2^e (0 when a = 0): a * 2^-e is exact. */
+static int max_exponent(const double *a, size_t len) {
+  double big = 0.0;
+  for (size_t i = 0; i < len; ++i)
+    big = fmax(big, fabs(a[i]));
+  int e = 0;
+  (void)frexp(big, &e);
+  return e;
+}
+
+/* Pairing sum_i w_i <g_i, v_i> (w NULL = 1) of m x n matrices, summed on the
+ * exactly rescaled G 2^-eg and V 2^-ev (entries < 1) so that no partial sum
+ * overflows: a pairing beyond DBL_MAX comes out as -inf, never as NaN. */
+static double pairing_of(const double *g, const double *v, const double *w,
+                         size_t m, size_t n) {
+  const int eg = max_exponent(g, m * n), ev = max_exponent(v, m * n);
+  double acc = 0.0;
+  for (size_t i = 0; i < m; ++i) {
+    double row = 0.0;
+    for (size_t j = 0; j < n; ++j)
+      row += ldexp(g[i * n + j], -eg) * ldexp(v[i * n + j], -ev);
+    acc += (w ? w[i] : 1.0) * row;
+  }
+  return ldexp(acc, eg + ev);
+}
+
 static void usage(FILE *out) {
   fprintf(
       out,
@@ -137,9 +163,8 @@ int cmd_lmo(int argc, char **argv) {
                                     &dual);
     if (st >= 0)
       st = specot_linalg_velocity_norm(ctx, NULL, V, m, n, W.data, p, &vnorm);
-    for (size_t i = 0; st >= 0 && i < m; ++i)
-      for (size_t j = 0; j < n; ++j)
-        pairing += W.data[i] * G.data[i * n + j] * V[i * n + j];
+    if (st >= 0)
+      pairing = pairing_of(G.data, V, W.data, m, n);
   } else if (blocks) {
     kind = gauge == SPECOT_LINALG_BLOCK_MAX ? "block-max" : "block-sum";
     st = specot_linalg_block_lmo(ctx, NULL, G.data, m, n, widths,
@@ -147,14 +172,14 @@ int cmd_lmo(int argc, char **argv) {
     if (st >= 0)
       st = specot_linalg_block_norm(ctx, NULL, V, m, n, widths, (size_t)nblocks,
                                     p, gauge, &vnorm);
-    for (size_t i = 0; st >= 0 && i < m * n; ++i)
-      pairing += G.data[i] * V[i];
+    if (st >= 0)
+      pairing = pairing_of(G.data, V, NULL, m, n);
   } else {
     st = specot_linalg_lmo(ctx, NULL, G.data, m, n, p, rtol, V, &dual);
     if (st >= 0)
       st = specot_linalg_schatten_norm(ctx, NULL, V, m, n, 2.0 * p, &vnorm);
-    for (size_t i = 0; st >= 0 && i < m * n; ++i)
-      pairing += G.data[i] * V[i];
+    if (st >= 0)
+      pairing = pairing_of(G.data, V, NULL, m, n);
   }
   if (st < 0) {
     rc = cli_report("lmo", ctx, st);

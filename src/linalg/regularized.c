@@ -14,6 +14,20 @@ static specot_status check_eps(specot_ctx *ctx, const char *fn, double eps) {
   return SPECOT_OK;
 }
 
+/* The small-side Gram matrix (k x k) of an unscaled G overflows when
+ * max|g_ij| is beyond ~1e154: say so instead of letting the eigensolver fail
+ * on infinities. */
+static specot_status check_gram(specot_ctx *ctx, const char *fn,
+                                const double *gram, size_t k, double eps) {
+  if (specot__linalg_all_finite(gram, k * k))
+    return SPECOT_OK;
+  return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
+                      "%s: G^T G overflows (entries of G beyond ~1e154) "
+                      "and eps = %g is too small to rescale with G; scale "
+                      "G and eps together (O_eps(cG) = O_{eps/c^2}(G))",
+                      fn, eps);
+}
+
 specot_status specot_linalg_reg_polar(specot_ctx *ctx, specot_linalg_ws *ws,
                                       const double *G, size_t m, size_t n,
                                       double eps, double *O, double *phi) {
@@ -48,7 +62,9 @@ specot_status specot_linalg_reg_polar(specot_ctx *ctx, specot_linalg_ws *ws,
     e2 = eps;
   }
   const size_t k = specot__linalg_gram(w->a, n, m, n, w->g1);
-  st = specot__linalg_syev(ctx, w, w->g1, k, w->s, 1);
+  st = check_gram(ctx, "reg_polar", w->g1, k, eps);
+  if (!st)
+    st = specot__linalg_syev(ctx, w, w->g1, k, w->s, 1);
   if (!st) {
     double total = 0.0;
     for (size_t i = 0; i < k; ++i) {
@@ -167,7 +183,9 @@ specot_status specot_linalg_reg_hvp(specot_ctx *ctx, specot_linalg_ws *ws,
     return st;
   const int right = m >= n;
   const size_t k = specot__linalg_gram(G, n, m, n, w->g1);
-  st = specot__linalg_syev(ctx, w, w->g1, k, w->s, 1);
+  st = check_gram(ctx, "reg_hvp", w->g1, k, eps);
+  if (!st)
+    st = specot__linalg_syev(ctx, w, w->g1, k, w->s, 1);
   if (st)
     goto done;
   double *Et = w->g1, *T = w->g2, *tmp = w->g3, *E = w->g4, *s = w->s;

@@ -253,6 +253,22 @@ run("gauge", save("ns.npy", np.array([[1.0, 2], [0, 1]])), "-p", "1", code=3)   
 run("gauge", save("np.npy", np.array([[1.0, 0], [0, -1]])), "-p", "1", code=3)  # not PSD
 run("gauge", gp, "-p", "1", code=3)                       # not square
 run("gauge", save("id.npy", np.eye(2)), "-p", "0.4", code=3)
+# Bad input gives one "specot CMD: error: ..." line on stderr.
+out = run("lmo", gp, "-p", "0.3", code=3)
+check("lmo p < 1/2 message", out.stderr.count("\n") == 1 and out.stderr.startswith("specot lmo: error:")
+      and "1/2" in out.stderr, repr(out.stderr))
+
+# --- overflow at the edge of the double range ---
+# The pairing -||G||_{S_q}^2 exceeds DBL_MAX: JSON says -inf (never NaN from inf - inf).
+huge = save("huge.npy", np.random.default_rng(5).standard_normal((4, 3)) * 1e307)
+for p in ["3", "inf"]:
+    s = json.loads(run("lmo", huge, "-p", p, "--json").stdout)
+    check(f"lmo huge p={p} pairing", s["pairing"] == "-inf", str(s))
+    check(f"lmo huge p={p} dual norm finite", isinstance(s["dual_norm"], float), str(s))
+# G^T G overflows and eps cannot be rescaled with G: numerical failure (4) with a message.
+out = run("polar", save("g200.npy", np.arange(1.0, 7.0).reshape(3, 2) * 1e200), "--method", "regularized",
+          "--eps", "1e-3", code=4)
+check("regularized overflow message", "overflows" in out.stderr, out.stderr)
 
 if FAILURES:
     print("\n".join(FAILURES))

@@ -235,6 +235,24 @@ static void test_error_paths(void **state) {
                    SPECOT_ERR_INVALID);
   assert_int_equal(specot_linalg_reg_hvp(ctx, NULL, G, G, 2, 2, 1, NULL),
                    SPECOT_ERR_INVALID);
+  /* NUMERICAL: G^T G overflows and eps c^2 underflows (no rescaling
+   * possible): a message, not an eigensolver failure on infinities. */
+  const double huge[4] = {1e200, 2e200, 3e200, 4e200};
+  assert_int_equal(specot_linalg_reg_polar(ctx, NULL, huge, 2, 2, 1e-3, O, &phi),
+                   SPECOT_ERR_NUMERICAL);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "overflows"));
+  assert_int_equal(specot_linalg_reg_hvp(ctx, NULL, huge, G, 2, 2, 1e-3, O),
+                   SPECOT_ERR_NUMERICAL);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "reg_hvp"));
+  /* but a large G with a proportionally large eps is rescaled exactly:
+   * O_eps(cG) = O_{eps/c^2}(G) */
+  double O1[4], O2[4];
+  const double big[4] = {1e150, 2e150, 3e150, 4e150};
+  assert_int_equal(specot_linalg_reg_polar(ctx, NULL, big, 2, 2, 1e300, O1, NULL),
+                   SPECOT_OK);
+  assert_int_equal(specot_linalg_reg_polar(ctx, NULL, G, 2, 2, 1.0, O2, NULL),
+                   SPECOT_OK);
+  assert_all_close(O1, O2, 4, 1e-13, 1e-15);
   specot_ctx_free(ctx);
 }
 

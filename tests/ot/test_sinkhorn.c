@@ -247,6 +247,60 @@ static void test_warm_and_options(void **state) {
   assert_close(r1.cost, r2.cost, 1e-12, 1e-14);
 }
 
+/* A problem large enough for the OpenMP paths (n m >= 32768): the returned
+ * potentials satisfy the Sinkhorn fixed point, computed here independently. */
+static void test_threaded_fixed_point(void **state) {
+  (void)state;
+  specot_rng r;
+  specot_rng_seed(&r, 31);
+  enum { n = 230, m = 190, d = 4 };
+  double *X = malloc(n * d * sizeof *X), *Y = malloc(m * d * sizeof *Y);
+  double *C = malloc(n * m * sizeof *C), *P = malloc(n * m * sizeof *P);
+  double a[n], b[m], f[n], g[m];
+  specot_rng_fill_normal(&r, X, n * d, 0.0, 1.0);
+  specot_rng_fill_normal(&r, Y, m * d, 0.4, 1.0);
+  random_weights(&r, a, n);
+  random_weights(&r, b, m);
+  a[7] = 0.0; /* a zero-mass row in the threaded path */
+  double sa = 0.0;
+  for (size_t i = 0; i < n; ++i) sa += a[i];
+  for (size_t i = 0; i < n; ++i) a[i] /= sa;
+  assert_int_equal(specot_ot_cost_sqeuclidean(NULL, n, m, d, X, Y, NULL, 0, C), SPECOT_OK);
+  const double eps = 0.3;
+  specot_ot_sinkhorn_opts o;
+  specot_ot_sinkhorn_opts_init(&o);
+  o.tol = 1e-11;
+  specot_ot_sinkhorn_result res;
+  assert_int_equal(specot_ot_sinkhorn(NULL, n, m, a, b, C, eps, &o, f, g, P, &res), SPECOT_OK);
+  check_marginals(n, m, P, a, b, 2e-11);
+  /* f_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), also for the zero-mass row */
+  for (size_t i = 0; i < n; i += 3) {
+    long double mx = -1e300L, s = 0.0L;
+    for (size_t j = 0; j < m; ++j) mx = fmaxl(mx, (long double)(g[j] - C[i * m + j]));
+    for (size_t j = 0; j < m; ++j)
+      s += (long double)b[j] * expl(((long double)(g[j] - C[i * m + j]) - mx) / eps);
+    assert_close(f[i], (double)(-(mx + eps * logl(s))), 0.0, 1e-9);
+  }
+  assert_close(res.dual_objective, res.regularized_cost, 1e-10, 1e-12);
+  specot_ot_emd_result ex;
+  assert_int_equal(specot_ot_emd(NULL, n, m, a, b, C, NULL, &ex, NULL, NULL, NULL, NULL, NULL),
+                   SPECOT_OK);
+  assert_true(res.lower_bound <= ex.cost + 1e-12 && ex.cost <= res.cost + 1e-12);
+  /* The divergence's threaded gradients: zero at mu = nu. */
+  double *gx = malloc(n * d * sizeof *gx);
+  specot_ot_divergence_result dr;
+  assert_int_equal(specot_ot_divergence(NULL, n, n, d, X, a, X, a, 0.5, eps, &o, gx, NULL, NULL,
+                                        NULL, &dr),
+                   SPECOT_OK);
+  assert_close(dr.value, 0.0, 0.0, 1e-9);
+  for (size_t k = 0; k < n * d; ++k) assert_close(gx[k], 0.0, 0.0, 1e-8);
+  free(gx);
+  free(X);
+  free(Y);
+  free(C);
+  free(P);
+}
+
 static void test_errors(void **state) {
   (void)state;
   specot_ctx *ctx = specot_ctx_alloc();
@@ -363,7 +417,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pot_reference), cmocka_unit_test(test_spec_values),
       cmocka_unit_test(test_tiny_eps),      cmocka_unit_test(test_zero_masses),
-      cmocka_unit_test(test_warm_and_options), cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_warm_and_options), cmocka_unit_test(test_threaded_fixed_point),
+      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
