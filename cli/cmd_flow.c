@@ -96,7 +96,8 @@ static double *alloc_doubles(size_t a, size_t b) {
 
 /* One-line message for a failed allocation; returns the exit code. */
 static int out_of_memory(size_t n) {
-  fprintf(stderr, "specot flow: error: out of memory (%zu particles)\n", n);
+  if (n) fprintf(stderr, "specot flow: error: out of memory (%zu particles)\n", n);
+  else fprintf(stderr, "specot flow: error: out of memory\n");
   return CLI_EXIT_NUMERICAL;
 }
 
@@ -354,7 +355,8 @@ static int load_traj(const char *dir, uint64_t last, traj *t) {
   specot_io_read_opts_init(&ro);
   ro.require_finite = 0; /* the p column holds "inf" */
   const specot_status st = specot_io_read(ctx, path, &ro, &a);
-  if (st == SPECOT_ERR_IO) { /* no log yet: start an empty one */
+  if (st == SPECOT_ERR_IO || (st == SPECOT_ERR_FORMAT && strstr(specot_ctx_errmsg(ctx), "empty file"))) {
+    /* no log yet (or a header-only one): start an empty one */
     specot_ctx_free(ctx);
     return CLI_EXIT_OK;
   }

@@ -1,6 +1,7 @@
 /* PNG pictures through PLplot's pngcairo device, written atomically. */
 #include "plot.h"
 
+#include <float.h>
 #include <math.h>
 #include <plplot.h>
 #include <stdio.h>
@@ -65,8 +66,15 @@ int cli_plot_lines(const char *path, const char *title, const char *xlabel, cons
     range_of(series[s].y, series[s].n, logy, &ylo, &yhi);
     if (series[s].n > maxn) maxn = series[s].n;
   }
+  /* No finite point at all (e.g. empty series): a unit box, since PLplot
+   * loops forever on infinite window limits. */
+  if (!(xlo <= xhi)) xlo = 0.0, xhi = 1.0;
+  if (!(ylo <= yhi)) ylo = 0.0, yhi = 1.0;
   if (!(xlo < xhi)) xlo -= 0.5, xhi += 0.5;
   if (!(ylo < yhi)) ylo -= 0.5, yhi += 0.5;
+  /* spans beyond DBL_MAX (values near +-1e308) would overflow the window too */
+  xlo = fmax(xlo, -0.25 * DBL_MAX), xhi = fmin(xhi, 0.25 * DBL_MAX);
+  ylo = fmax(ylo, -0.25 * DBL_MAX), yhi = fmin(yhi, 0.25 * DBL_MAX);
   const double pad = 0.05 * (yhi - ylo);
   char *tmp = tmp_name(path);
   double *xs = malloc((maxn + 1) * sizeof *xs), *ys = malloc((maxn + 1) * sizeof *ys);

@@ -6,6 +6,7 @@ uninterrupted trajectory bit for bit; usage and input errors; muon-step against
 a NumPy implementation of the KJ / Moonlight formulas (muon.md 2.1)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,21 @@ def resume_bit_identical(tmp):
     pb = open(os.path.join(b, "particles.npy"), "rb").read()
     check(pa == pb, "resumed particles.npy is bit-identical")
     check(not [f for f in os.listdir(b) if ".tmp" in f], "no temporary files left")
+    # Resume errors and edge cases: a damaged log is reported (3), a missing
+    # one restarts the log, a run already at --steps takes no step (and the
+    # plot of an empty log must not hang PLplot).
+    e = os.path.join(tmp, "e")
+    shutil.copytree(b, e)
+    with open(os.path.join(e, "trajectory.csv"), "a") as f:
+        f.write("2,99,x\n")
+    rc, _, se = run("flow", "--resume", e, "--steps", "30", "--quiet")
+    check(rc == 3 and "not a number" in se, "damaged trajectory.csv -> 3: %r" % se)
+    os.remove(os.path.join(e, "trajectory.csv"))
+    rc, _, se = run("flow", "--resume", e, "--steps", "30", "--quiet")
+    check(rc == 0, "resume without a log, no step left: " + se)
+    rc, _, se = run("flow", "--resume", e, "--steps", "32", "--quiet")
+    t = np.loadtxt(os.path.join(e, "trajectory.csv"), delimiter=",", ndmin=2)
+    check(rc == 0 and t.shape == (2, 10) and list(t[:, 1]) == [31, 32], "log restarted after resume: " + se)
     # hamiltonian with checkpoints, resumed twice
     c, d = os.path.join(tmp, "c"), os.path.join(tmp, "d")
     hcommon = ["--model", "quadratic", "-p", "inf", "--method", "hamiltonian", "--quiet"]
