@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "specot/specot.h"
 
@@ -40,5 +41,16 @@ int specot__all_finite(const double *x, size_t len);
  * with specot__free.  len == 0 returns a valid unique pointer. */
 double *specot__alloc_doubles(size_t len);
 void specot__free(void *p);
+
+/* Atomic file writing (src/io/atomic.c): open a temporary file beside `path`;
+ * close with ok = 1 flushes, fsyncs and renames it onto `path`, ok = 0 (or any
+ * write error) removes it and leaves `path` untouched.  Returns the first error. */
+typedef struct specot__atomic_file {
+  FILE *fp;
+  char *tmp;
+  const char *path;
+} specot__atomic_file;
+specot_status specot__atomic_open(specot_ctx *ctx, const char *path, specot__atomic_file *af);
+specot_status specot__atomic_close(specot_ctx *ctx, specot__atomic_file *af, int ok);
 
 #endif /* SPECOT_INTERNAL_H */

@@ -64,8 +64,9 @@
  * the flow object holds its workspaces.
  *
  * Checkpoints hold X, the auxiliary state (A or P), the step counter, the
- * time, the counters and an RNG state, written atomically (temporary file,
- * fsync, rename).  Resuming from a checkpoint reproduces the uninterrupted
+ * time, the counters, an RNG state and a fingerprint of the options that shape
+ * the trajectory (a resume with other options is refused), written atomically
+ * (temporary file, fsync, rename).  Resuming from a checkpoint reproduces the uninterrupted
  * trajectory bit for bit on the same machine with the same thread count.
  *
  * Thread safety: a flow object or objective must not be used by two threads

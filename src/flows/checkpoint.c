@@ -1,18 +1,18 @@
 /* Atomic checkpoint files of a flow: binary, native byte order.
  * Layout: "SPOTFLW1", 13 uint64 (version, n, d, method, step, rises,
- * violations, rng s[4], rng has_spare, reserved), 6 doubles (max_rise, dt,
- * distance, step_norm, dissipation, rng spare), X (n*d), aux (n*d), and an
- * FNV-1a 64 checksum of everything before it. */
+ * violations, rng s[4], rng has_spare, options fingerprint), 6 doubles
+ * (max_rise, dt, distance, step_norm, dissipation, rng spare), X (n*d), aux
+ * (n*d), and an FNV-1a 64 checksum of everything before it.  The options
+ * fingerprint hashes every option that shapes the trajectory, so a resume with
+ * other options is refused instead of silently changing the trajectory. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "flow_state.h"
 
 #define CKPT_MAGIC "SPOTFLW1"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u
 enum { CKPT_NU64 = 13, CKPT_NDBL = 6 };
 
 static uint64_t fnv(uint64_t h, const void *data, size_t len) {
@@ -24,6 +24,19 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len) {
   return h;
 }
 
+/* FNV-1a hash of the options that determine the trajectory (not rise_rtol,
+ * which only affects a diagnostic counter). */
+static uint64_t options_fingerprint(const specot_flow_opts *o) {
+  uint64_t h = 14695981039346656037ull;
+  const uint64_t ints[4] = {(uint64_t)o->method, (uint64_t)o->gauge, (uint64_t)o->kinetic,
+                            (uint64_t)o->nblocks};
+  const double reals[7] = {o->p, o->dt, o->tau, o->gamma, o->eps, o->max_step, o->clamp};
+  h = fnv(h, ints, sizeof ints);
+  h = fnv(h, reals, sizeof reals);
+  h = fnv(h, o->blocks, sizeof o->blocks);
+  return fnv(h, o->block_rows, sizeof o->block_rows);
+}
+
 static int put(FILE *fp, uint64_t *h, const void *data, size_t len) {
   *h = fnv(*h, data, len);
   return fwrite(data, 1, len, fp) == len ? 0 : -1;
@@ -32,28 +45,14 @@ static int put(FILE *fp, uint64_t *h, const void *data, size_t len) {
 specot_status specot_flow_checkpoint_write(specot_ctx *ctx, const specot_flow *f, const char *path) {
   specot__ctx_reset(ctx);
   if (!f || !path) return specot__fail(ctx, SPECOT_ERR_INVALID, "checkpoint: NULL argument");
-  const size_t len = strlen(path);
-  char *tmp = malloc(len + 16);
-  if (!tmp) return specot__fail(ctx, SPECOT_ERR_NOMEM, "checkpoint: out of memory");
-  memcpy(tmp, path, len);
-  memcpy(tmp + len, ".tmp.XXXXXX", 12);
-  const int fd = mkstemp(tmp);
-  if (fd < 0) {
-    const int err = errno;
-    free(tmp);
-    return specot__fail(ctx, SPECOT_ERR_IO, "checkpoint: cannot create a temporary file for '%s': %s", path,
-                        strerror(err));
-  }
-  FILE *fp = fdopen(fd, "wb");
-  if (!fp) {
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return specot__fail(ctx, SPECOT_ERR_IO, "checkpoint: cannot open '%s' for writing", path);
-  }
+  specot__atomic_file af;
+  const specot_status st = specot__atomic_open(ctx, path, &af);
+  if (st != SPECOT_OK) return st;
+  FILE *fp = af.fp;
   const uint64_t u[CKPT_NU64] = {CKPT_VERSION, f->n, f->d, (uint64_t)f->o.method, f->step,
                                  f->cnt.rises, f->cnt.inequality_violations, f->rng.s[0], f->rng.s[1],
-                                 f->rng.s[2], f->rng.s[3], (uint64_t)f->rng.has_spare, 0};
+                                 f->rng.s[2], f->rng.s[3], (uint64_t)f->rng.has_spare,
+                                 options_fingerprint(&f->o)};
   const double dv[CKPT_NDBL] = {f->cnt.max_rise, f->o.dt, f->distance, f->step_norm, f->dissipation,
                                 f->rng.spare};
   uint64_t h = 14695981039346656037ull;
@@ -64,17 +63,9 @@ specot_status specot_flow_checkpoint_write(specot_ctx *ctx, const specot_flow *f
   bad |= put(fp, &h, f->x, nd * sizeof(double));
   bad |= put(fp, &h, f->aux, nd * sizeof(double));
   bad |= fwrite(&h, sizeof h, 1, fp) != 1;
-  bad |= fflush(fp) != 0;
-  bad |= fsync(fileno(fp)) != 0;
-  bad |= fclose(fp) != 0;
-  if (bad || rename(tmp, path) != 0) {
-    const int err = errno;
-    unlink(tmp);
-    free(tmp);
-    return specot__fail(ctx, SPECOT_ERR_IO, "checkpoint: cannot write '%s': %s", path, strerror(err));
-  }
-  free(tmp);
-  return SPECOT_OK;
+  if (bad) specot__fail(ctx, SPECOT_ERR_IO, "checkpoint: cannot write '%s' (disk full?)", path);
+  const specot_status closed = specot__atomic_close(ctx, &af, !bad);
+  return bad ? SPECOT_ERR_IO : closed;
 }
 
 static int get(FILE *fp, uint64_t *h, void *data, size_t len) {
@@ -104,6 +95,11 @@ specot_status specot_flow_checkpoint_read(specot_ctx *ctx, specot_flow *f, const
                       "checkpoint: '%s' holds %llu x %llu particles with method %llu; the flow has %zu x %zu, method %d",
                       path, (unsigned long long)u[1], (unsigned long long)u[2], (unsigned long long)u[3], f->n,
                       f->d, (int)f->o.method);
+  } else if (u[12] != options_fingerprint(&f->o)) {
+    st = specot__fail(ctx, SPECOT_ERR_INVALID,
+                      "checkpoint: '%s' was written with other flow options (p, dt, method "
+                      "parameters, blocks or safeguards); resume with the options of the original run",
+                      path);
   } else {
     const size_t nd = f->n * f->d;
     /* Read into the candidate buffers so that a bad file leaves the flow intact. */

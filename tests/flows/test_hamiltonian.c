@@ -257,7 +257,10 @@ static void test_checkpoint_resume(void **state) {
   specot_ctx *ctx = specot_ctx_alloc();
   specot_flow_opts o;
   specot_flow_opts_init(&o);
-  o.method = SPECOT_FLOW_HAMILTONIAN;
+  o.method = SPECOT_FLOW_HAMILTONIAN; /* the options of the last round trip */
+  o.p = 2.0;
+  o.dt = 0.05;
+  o.max_step = 0.5;
   specot_flow *f;
   assert_int_equal(specot_flow_alloc(NULL, &obj, &o, n, d, x0, NULL, &f), SPECOT_OK);
   assert_int_equal(specot_flow_checkpoint_read(ctx, f, "no/such/file.bin"), SPECOT_ERR_IO);
@@ -268,6 +271,22 @@ static void test_checkpoint_resume(void **state) {
   assert_int_equal(specot_flow_alloc(NULL, &obj, &o, n, d, x0, NULL, &e), SPECOT_OK);
   assert_int_equal(specot_flow_checkpoint_read(ctx, e, path), SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "method"));
+  specot_flow_free(e);
+  /* same method, another dt or damping: refused (the trajectory would change) */
+  o.method = SPECOT_FLOW_HAMILTONIAN;
+  o.dt *= 2;
+  assert_int_equal(specot_flow_alloc(NULL, &obj, &o, n, d, x0, NULL, &e), SPECOT_OK);
+  assert_int_equal(specot_flow_checkpoint_read(ctx, e, path), SPECOT_ERR_INVALID);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "other flow options"));
+  specot_flow_free(e);
+  o.dt /= 2;
+  o.gamma = 0.5;
+  assert_int_equal(specot_flow_alloc(NULL, &obj, &o, n, d, x0, NULL, &e), SPECOT_OK);
+  assert_int_equal(specot_flow_checkpoint_read(ctx, e, path), SPECOT_ERR_INVALID);
+  specot_flow_free(e);
+  o.gamma = 1.0; /* back to the writer's options: accepted */
+  assert_int_equal(specot_flow_alloc(NULL, &obj, &o, n, d, x0, NULL, &e), SPECOT_OK);
+  assert_int_equal(specot_flow_checkpoint_read(ctx, e, path), SPECOT_OK);
   specot_flow_free(e);
   /* corrupt one byte of X: checksum */
   FILE *fp = fopen(path, "r+b");
