@@ -5,17 +5,13 @@
 #include <string.h>
 
 #include "cli.h"
-#include "specot/spectral.h"
-
-/* Defined in cmd_transport.c. */
-int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g,
-                              int *have);
+#include "spectral_cli.h"
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: specot gaussian --mean0 m0 --cov0 A --mean1 m1 --cov1 B (-p P | --kyfan K)\n"
           "                       [--tol T] [--max-iter N] [--cross K] [--sigma S] [--dual Q]\n"
-          "                       [--json]\n"
+          "                       [--json] [--quiet]\n"
           "W_gamma^2 between N(m0, A) and N(m1, B) (A, B symmetric PSD, singular allowed):\n"
           "  min_K gamma(Delta Delta^T + A + B - K - K^T) = max_{Q in K} W_Q^2, with\n"
           "  W_Q^2 = Delta^T Q Delta + tr Q(A + B) - 2 ||A^{1/2} Q B^{1/2}||_*.\n"
@@ -23,13 +19,17 @@ static void usage(FILE *out) {
           "Options:\n"
           "  --cross FILE   write the optimal cross-covariance K (d x d)\n"
           "  --sigma FILE   write Delta Delta^T + A + B - K - K^T (d x d)\n"
-          "  --dual FILE    write the certificate Q (d x d)\n");
+          "  --dual FILE    write the certificate Q (d x d)\n"
+          "  --tol T        relative gap target (default 1e-6)\n"
+          "  --max-iter N   cap on fixed-Q evaluations (default 1000)\n"
+          "  --json         print a JSON object instead of text\n"
+          "  --quiet        no progress line or warning on stderr\n");
 }
 
 typedef struct gaussian_args {
   const char *m0, *A, *m1, *B, *cross, *sigma, *dual;
   specot_gauge gauge;
-  int have_gauge, json;
+  int have_gauge, json, quiet;
   specot_spectral_opts opts;
 } gaussian_args;
 
@@ -61,6 +61,8 @@ static int parse(int argc, char **argv, gaussian_args *t) {
         return cli_usage_error("gaussian", "--max-iter expects a positive integer");
     } else if (strcmp(o, "--json") == 0) {
       t->json = 1;
+    } else if (strcmp(o, "--quiet") == 0) {
+      t->quiet = 1;
     } else {
       return cli_usage_error("gaussian", "unknown argument '%s'", o);
     }
@@ -106,14 +108,21 @@ int cmd_gaussian(int argc, char **argv) {
     rc = CLI_EXIT_NUMERICAL;
     goto out;
   }
+  cli_progress ps;
+  cli_progress_begin(&ps, "gaussian");
+  if (!t.quiet) {
+    t.opts.progress = cli_spectral_progress;
+    t.opts.progress_data = &ps;
+  }
   specot_spectral_gaussian_result res;
   const specot_status st = specot_spectral_gaussian(ctx, &t.gauge, d, m0.data, A.data, m1.data,
                                                     B.data, &t.opts, &res, buf, buf + d * d,
                                                     buf + 2 * d * d);
+  cli_spectral_progress_end(&ps);
   if (st < 0) {
     rc = cli_report("gaussian", ctx, st);
   } else {
-    cli_warn("gaussian", ctx, st);
+    if (!t.quiet) cli_warn("gaussian", ctx, st);
     const char *status = st == SPECOT_OK ? "converged" : "max-iterations";
     if (t.json) {
       cli_json j;

@@ -4,22 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
-#include "specot/spectral.h"
-
-/* Defined in cmd_transport.c. */
-int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g,
-                              int *have);
-int cli_spectral_progress(void *data, const specot_spectral_progress *info);
-void cli_spectral_progress_end(void *data);
-/* Same definition as in cmd_transport.c (compatible type). */
-typedef struct progress_state {
-  const char *cmd;
-  double start, last;
-  int printed;
-} progress_state;
+#include "spectral_cli.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -103,12 +90,8 @@ int cmd_geodesic(int argc, char **argv) {
     rc = ctx ? cli_report("geodesic", ctx, specot_ctx_status(ctx)) : CLI_EXIT_NUMERICAL;
     goto done;
   }
-  progress_state ps = {"geodesic", 0.0, 0.0, 0};
-  {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ps.start = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-  }
+  cli_progress ps;
+  cli_progress_begin(&ps, "geodesic");
   if (!quiet) {
     opts.progress = cli_spectral_progress;
     opts.progress_data = &ps;

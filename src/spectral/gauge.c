@@ -1,7 +1,6 @@
 /* Spectral gauges: values, LMOs over the representing sets, projections,
  * Sigma(pi) and small dense helpers (symmetric eigendecomposition). */
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +11,10 @@
 
 int spec_eig_init(spec_eig *e, size_t d) {
   e->d = d;
-  e->lwork = 1 + 6 * d + 2 * d * d; /* dsyevd with JOBZ = 'V' */
-  e->liwork = 3 + 5 * d;
-  e->work = specot__alloc_doubles(e->lwork + d * d);
-  e->iwork = malloc(e->liwork * sizeof *e->iwork);
-  if (!e->work || !e->iwork) {
+  e->lam = specot__alloc_doubles(d + d * d);
+  e->vec = e->lam ? e->lam + d : NULL;
+  e->ws = NULL;
+  if (!e->lam || specot_linalg_ws_alloc(NULL, d, d, &e->ws) != SPECOT_OK) {
     spec_eig_free(e);
     return -1;
   }
@@ -24,20 +22,21 @@ int spec_eig_init(spec_eig *e, size_t d) {
 }
 
 void spec_eig_free(spec_eig *e) {
-  specot__free(e->work);
-  free(e->iwork);
-  e->work = NULL;
-  e->iwork = NULL;
+  specot__free(e->lam);
+  specot_linalg_ws_free(e->ws);
+  e->lam = NULL;
+  e->vec = NULL;
+  e->ws = NULL;
 }
 
 int spec_eig_sym(spec_eig *e, const double *S, double *w, double *U) {
+  /* linalg returns descending order; the spectral module works ascending. */
   const size_t d = e->d;
+  if (specot_linalg_sym_eig(NULL, e->ws, S, d, e->lam, e->vec) != SPECOT_OK) return -1;
+  for (size_t k = 0; k < d; ++k) w[k] = e->lam[d - 1 - k];
   for (size_t i = 0; i < d; ++i)
-    for (size_t j = 0; j < d; ++j) U[i * d + j] = 0.5 * (S[i * d + j] + S[j * d + i]);
-  const lapack_int info =
-      LAPACKE_dsyevd_work(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)d, U, (lapack_int)d, w, e->work,
-                          (lapack_int)e->lwork, e->iwork, (lapack_int)e->liwork);
-  return info == 0 ? 0 : -1;
+    for (size_t k = 0; k < d; ++k) U[i * d + k] = e->vec[i * d + (d - 1 - k)];
+  return 0;
 }
 
 /* ------------------------------------------------------------------ gauges */

@@ -5,14 +5,17 @@
 #include <stddef.h>
 
 #include "internal.h"
+#include "specot/linalg.h"
 #include "specot/spectral.h"
 
-/* Scratch for symmetric eigendecompositions of d x d matrices (dsyevd). */
+/* Scratch for symmetric eigendecompositions of d x d matrices: a linalg
+ * workspace (specot_linalg_sym_eig, dsyevd, no allocation per call) plus
+ * the descending-order outputs that spec_eig_sym reorders. */
 typedef struct spec_eig {
   size_t d;
-  double *work; /* lwork doubles */
-  int *iwork;   /* liwork ints */
-  size_t lwork, liwork;
+  specot_linalg_ws *ws;
+  double *lam; /* d eigenvalues, descending (linalg order) */
+  double *vec; /* d * d eigenvectors as columns, descending */
 } spec_eig;
 
 int spec_eig_init(spec_eig *e, size_t d);

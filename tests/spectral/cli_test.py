@@ -145,6 +145,27 @@ def main():
     with open(nanf, 'w') as f:
         f.write('0,0\nnan,1\n1,1\n')
     bad.append((['transport', nanf, fy, '-p', '2'], 3, ''))
+    # Further usage and input errors: unknown options, non-symmetric
+    # covariance, Ky Fan order out of range, bad -p values.
+    nsym = os.path.join(tmp, 'nsym.npy')
+    np.save(nsym, np.array([[1, .3], [-.3, 3]]))
+    bad += [
+        (['transport', fx, fy, '-p', '2', '--bogus'], 2, 'unknown option'),
+        (['transport', fx, fy, '-p', 'nan'], 2, '-p'),
+        (['transport', fx, fy, '--kyfan', '0'], 3, 'k = 0'),
+        (['gaussian', '--mean0', files['m0'], '--cov0', files['A'], '--mean1', files['m1'], '--cov1',
+          nsym, '-p', '2'], 3, 'not symmetric'),
+        (['gaussian', '--mean0', files['m0'], '--cov0', files['A'], '--mean1', files['m1'], '--cov1',
+          files['B'], '--kyfan', '3'], 3, 'k = 3'),
+        (['gaussian', '--mean0', files['m0'], '--cov0', files['A'], '--mean1', files['m1'], '--cov1',
+          files['B'], '-p', '2', '--bogus'], 2, 'unknown'),
+        (['geodesic', fx, fy, '-p', '0.5', '-t', '0.5', '-o', z0], 3, 'p = 0.5'),
+    ]
+    # --quiet is accepted by gaussian as by transport and geodesic; a
+    # max-iterations warning is then silent too.
+    r = run('gaussian', '--mean0', files['m0'], '--cov0', files['A'], '--mean1', files['m1'],
+            '--cov1', files['B'], '-p', 'inf', '--max-iter', '1', '--quiet')
+    check(r.returncode == 0 and r.stderr == '', f'gaussian --quiet: {r.returncode} {r.stderr!r}')
     for args, code, text in bad:
         r = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60)
         check(r.returncode == code, f'{args}: exit {r.returncode}, expected {code} ({r.stderr.strip()})')

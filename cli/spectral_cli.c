@@ -1,0 +1,70 @@
+/* Helpers shared by the spectral-transport commands (transport, gaussian,
+ * geodesic): the -p / --kyfan gauge option and the progress line. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "spectral_cli.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_spectral_progress(void *data, const specot_spectral_progress *info) {
+  cli_progress *p = data;
+  const double t = now_s();
+  /* Only solves longer than a second report, at most twice a second. */
+  if (t - p->start < 1.0 || t - p->last < 0.5) return 0;
+  p->last = t;
+  p->printed = 1;
+  fprintf(stderr, "\rspecot %s: iteration %zu  upper %.10g  lower %.10g  gap %.3g   ", p->cmd,
+          info->iteration, info->upper_bound, info->lower_bound, info->gap);
+  fflush(stderr);
+  return 0;
+}
+
+void cli_spectral_progress_end(void *data) {
+  cli_progress *p = data;
+  if (p->printed) fprintf(stderr, "\n");
+}
+
+int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g,
+                              int *have) {
+  const char *opt = argv[*i];
+  const int is_p = strcmp(opt, "-p") == 0 || strcmp(opt, "--p") == 0;
+  const int is_k = strcmp(opt, "--kyfan") == 0;
+  if (!is_p && !is_k) return 0;
+  const char *v = cli_option_value(cmd, argc, argv, i);
+  if (!v) return -1;
+  if (*have) {
+    cli_usage_error(cmd, "give exactly one of -p and --kyfan");
+    return -1;
+  }
+  if (is_p) {
+    double p;
+    if (cli_parse_double(v, &p) != 0) {
+      cli_usage_error(cmd, "-p expects a number >= 1 or 'inf', got '%s'", v);
+      return -1;
+    }
+    *g = specot_gauge_schatten(p);
+  } else {
+    size_t k;
+    if (cli_parse_size(v, &k) != 0) {
+      cli_usage_error(cmd, "--kyfan expects a positive integer, got '%s'", v);
+      return -1;
+    }
+    *g = specot_gauge_kyfan(k);
+  }
+  *have = 1;
+  return 1;
+}
+
+void cli_progress_begin(cli_progress *p, const char *cmd) {
+  p->cmd = cmd;
+  p->start = now_s();
+  p->last = 0.0;
+  p->printed = 0;
+}
