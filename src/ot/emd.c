@@ -11,7 +11,8 @@
  * met when walking the cycle from its apex in the direction of the entering
  * arc) keeps it so: degenerate pivots cannot cycle (Ahuja-Magnanti-Orlin,
  * Network Flows, sec. 11.5).  Entering arcs: block search as in LEMON and
- * POT (block = max(sqrt(#arcs), 10)).  Artificial arcs never re-enter: the
+ * POT (block = max(sqrt(#arcs), 10)) plus a short candidate list re-priced
+ * before each new block (see find_entering).  Artificial arcs never re-enter: the
  * problem is balanced, so optimal artificial flows are zero.
  *
  * Node potentials pi (pi[R] = 0) make every tree arc tight:
@@ -35,6 +36,8 @@
 #endif
 
 enum { DIR_UP = 1, DIR_DOWN = -1 };
+/* Capacity of the pricing candidate list (see find_entering). */
+enum { PRICE_CAND = 64 };
 
 static int cpu_has_avx2(void);
 
@@ -53,6 +56,8 @@ struct specot_ot_emd_ws {
   double *a_prev, *b_prev; /* weights of the last solve (warm-start test) */
   int have_tree, have_solution, prev_uniform_a, prev_uniform_b;
   size_t next_arc;
+  int64_t cand[PRICE_CAND]; /* pricing candidates (arc ids), see find_entering */
+  size_t ncand;
   double art_cost, tol;
   int avx2;            /* 1: use the AVX2 pricing kernel */
   /* Outputs. */
@@ -250,6 +255,7 @@ static void init_tree(specot_ot_emd_ws *ws) {
     attach(ws, v, R);
   }
   ws->next_arc = 0;
+  ws->ncand = 0;
 }
 
 /* Minimum over a row segment of the reduced costs c_j + fi - g_j of
@@ -317,6 +323,41 @@ __attribute__((target("avx2"))) static double seg_min_avx2(const double *c,
 }
 #endif
 
+#ifdef SPECOT_OT_X86
+/* Lower bound for the pricing: min over the segment of (c_j + fi) - g_j
+ * with tree arcs included (four independent min chains, no index).  The
+ * masked arg-min below runs only on segments where this bound beats the
+ * best reduced cost so far, so the entering arc is unchanged. */
+__attribute__((target("avx2"))) static double seg_bound_avx2(const double *c, const double *g,
+                                                             double fi, size_t len) {
+  const __m256d vfi = _mm256_set1_pd(fi);
+  __m256d m0 = _mm256_setzero_pd(), m1 = m0, m2 = m0, m3 = m0;
+  size_t j = 0;
+  for (; j + 16 <= len; j += 16) {
+    m0 = _mm256_min_pd(m0, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(c + j), vfi),
+                                         _mm256_loadu_pd(g + j)));
+    m1 = _mm256_min_pd(m1, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(c + j + 4), vfi),
+                                         _mm256_loadu_pd(g + j + 4)));
+    m2 = _mm256_min_pd(m2, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(c + j + 8), vfi),
+                                         _mm256_loadu_pd(g + j + 8)));
+    m3 = _mm256_min_pd(m3, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(c + j + 12), vfi),
+                                         _mm256_loadu_pd(g + j + 12)));
+  }
+  for (; j + 4 <= len; j += 4)
+    m0 = _mm256_min_pd(m0, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(c + j), vfi),
+                                         _mm256_loadu_pd(g + j)));
+  double lanes[4];
+  _mm256_storeu_pd(lanes, _mm256_min_pd(_mm256_min_pd(m0, m1), _mm256_min_pd(m2, m3)));
+  double best = lanes[0];
+  for (int k = 1; k < 4; ++k) best = lanes[k] < best ? lanes[k] : best;
+  for (; j < len; ++j) {
+    const double rc = c[j] + fi - g[j];
+    best = rc < best ? rc : best;
+  }
+  return best;
+}
+#endif
+
 static int cpu_has_avx2(void) {
 #ifdef SPECOT_OT_X86
   return __builtin_cpu_supports("avx2") ? 1 : 0;
@@ -325,16 +366,71 @@ static int cpu_has_avx2(void) {
 #endif
 }
 
+/* Candidate list of the pricing (partial pricing with minor iterations):
+ * a block scan keeps the most negative arc of each chunk of PRICE_CHUNK
+ * consecutive arcs (up to PRICE_CAND of them); the next pivots re-price
+ * only these arcs and take the most negative one still below -tol, until
+ * none is left.  This trades a few more pivots for far fewer passes over
+ * the n x m cost matrix, which is memory-bound beyond the last-level cache. */
+enum { PRICE_CHUNK = 64 };
+
+static double reduced_cost(const specot_ot_emd_ws *ws, int64_t e) {
+  const size_t i = (size_t)e / ws->nc, j = (size_t)e % ws->nc;
+  return ws->cost[e] + ws->pi[i] - ws->pi[ws->nr + j];
+}
+
+/* Most negative re-priced candidate below -tol (dropping the others), or -1. */
+static int64_t best_candidate(specot_ot_emd_ws *ws) {
+  size_t keep = 0;
+  double best_rc = -ws->tol;
+  int64_t best = -1;
+  for (size_t k = 0; k < ws->ncand; ++k) {
+    const int64_t e = ws->cand[k];
+    if (!ws->lower[e]) continue;
+    const double rc = reduced_cost(ws, e);
+    if (!(rc < -ws->tol)) continue;
+    ws->cand[keep++] = e;
+    if (rc < best_rc) {
+      best_rc = rc;
+      best = e;
+    }
+  }
+  ws->ncand = keep;
+  return best;
+}
+
+/* Masked arg-min of one chunk (*arg = len when no arc is below 0). */
+static double chunk_min(const specot_ot_emd_ws *ws, const double *c, const unsigned char *low,
+                        const double *g, double fi, size_t len, double below, size_t *arg) {
+  *arg = len;
+#ifdef SPECOT_OT_X86
+  if (ws->avx2) {
+    if (!(seg_bound_avx2(c, g, fi, len) < below)) return 0.0;
+    return seg_min_avx2(c, low, g, fi, len, arg);
+  }
+#endif
+  (void)ws;
+  (void)below;
+  return seg_min_scalar(c, low, g, fi, len, arg);
+}
+
 /* Block search for an entering arc (most negative reduced cost < -tol in
- * the first block that has one); -1 when every arc is optimal. */
+ * the first block that has one; block = max(sqrt(#arcs), 10)), preceded by
+ * the candidate list; -1 when every arc is optimal (full sweep). */
 static int64_t find_entering(specot_ot_emd_ws *ws) {
+  if (ws->ncand > 0) {
+    const int64_t e = best_candidate(ws);
+    if (e >= 0) return e;
+  }
   const size_t nc = ws->nc, E = ws->nr * nc;
   size_t block = (size_t)sqrt((double)E);
   if (block < 10) block = 10;
   size_t pos = ws->next_arc < E ? ws->next_arc : 0, scanned = 0, cnt = 0;
-  double best_rc = -ws->tol;
+  const double tol = ws->tol;
+  double best_rc = -tol;
   int64_t best = -1;
   const double *gpi = ws->pi + ws->nr;
+  ws->ncand = 0;
   while (scanned < E) {
     const size_t i = pos / nc, j0 = pos % nc;
     size_t len = nc - j0;
@@ -343,17 +439,17 @@ static int64_t find_entering(specot_ot_emd_ws *ws) {
     const double *crow = ws->cost + i * nc;
     const unsigned char *lrow = ws->lower + i * nc;
     const double fi = ws->pi[i];
-    /* Vectorised: minimum reduced cost of the segment and its position. */
-    size_t arg;
-#ifdef SPECOT_OT_X86
-    const double seg_min = ws->avx2 ? seg_min_avx2(crow + j0, lrow + j0, gpi + j0, fi, len, &arg)
-                                    : seg_min_scalar(crow + j0, lrow + j0, gpi + j0, fi, len, &arg);
-#else
-    const double seg_min = seg_min_scalar(crow + j0, lrow + j0, gpi + j0, fi, len, &arg);
-#endif
-    if (seg_min < best_rc) {
-      best_rc = seg_min;
-      best = (int64_t)(i * nc + j0 + arg);
+    for (size_t c0 = j0; c0 < j0 + len; c0 += PRICE_CHUNK) {
+      const size_t clen = j0 + len - c0 < PRICE_CHUNK ? j0 + len - c0 : PRICE_CHUNK;
+      size_t arg;
+      const double cmin = chunk_min(ws, crow + c0, lrow + c0, gpi + c0, fi, clen, -tol, &arg);
+      if (!(cmin < -tol)) continue;
+      const int64_t e = (int64_t)(i * nc + c0 + arg);
+      if (ws->ncand < PRICE_CAND) ws->cand[ws->ncand++] = e;
+      if (cmin < best_rc) {
+        best_rc = cmin;
+        best = e;
+      }
     }
     pos += len;
     if (pos == E) pos = 0;
@@ -673,6 +769,7 @@ static specot_status run_simplex(specot_ctx *ctx, specot_ot_emd_ws *ws, const co
     const int64_t R = (int64_t)(nr + nc);
     for (int64_t u = 0; u < R; ++u) ws->pcost[u] = arc_cost(ws, ws->pred[u]);
   }
+  ws->ncand = 0;
   update_all_potentials(ws);
   ws->have_tree = 1;
   ws->have_solution = 0;
@@ -694,6 +791,7 @@ static specot_status run_simplex(specot_ctx *ctx, specot_ot_emd_ws *ws, const co
     /* Fresh potentials, then one more full check. */
     update_all_potentials(ws);
     ws->next_arc = 0;
+    ws->ncand = 0;
     if ((e = find_entering(ws)) < 0) break;
   }
   if (capped) update_all_potentials(ws);

@@ -7,7 +7,8 @@
  * pass over K per iteration computes u = a / K v and K^T u together; the
  * scalings are absorbed into f, g when they leave [1e-100, 1e100].  Where a
  * kernel row/column underflows, a log-domain soft-min step replaces the
- * scaling step.  Zero-mass atoms have log weight -inf: they drop out of the
+ * scaling step.  The target-eps stage is over-relaxed with a safeguarded,
+ * automatically estimated weight (see relaxed() and stage()).  Zero-mass atoms have log weight -inf: they drop out of the
  * sums and get the soft c-transform potential at the end.
  */
 #include <math.h>
@@ -34,6 +35,7 @@ void specot_ot_sinkhorn_opts_init(specot_ot_sinkhorn_opts *opts) {
   opts->warm_start = 0;
   opts->mass_rtol = 1e-9;
   opts->mem_budget = 0;
+  opts->relaxation = 0.0;
 }
 
 specot_status specot__ot_sk_check_opts(specot_ctx *ctx, const char *who,
@@ -56,6 +58,10 @@ specot_status specot__ot_sk_check_opts(specot_ctx *ctx, const char *who,
   if (!(o->mass_rtol >= 0.0) || !isfinite(o->mass_rtol))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "%s: mass_rtol = %g must be finite and >= 0",
                         who, o->mass_rtol);
+  if (!(o->relaxation == 0.0 || (o->relaxation >= 1.0 && o->relaxation < 2.0)))
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "%s: relaxation = %g must be 0 (automatic) or in [1, 2)", who,
+                        o->relaxation);
   return SPECOT_OK;
 }
 
@@ -233,11 +239,30 @@ static void absorb_kernel(const specot__sk_problem *p, double e, const double *f
   }
 }
 
-/* Rows [i0, i1): t_i = K_i . v, u_i = a_i / t_i, acc += u_i K_i (one read of
- * each kernel row).  Returns 1 when some positive-mass t_i is 0 or not finite. */
+/* Over-relaxed scaling update (Thibault et al. 2021, "Overrelaxed
+ * Sinkhorn-Knopp"): x_new = x (x_sk / x)^w, i.e. f <- (1-w) f + w f_sk in
+ * the log domain.  Safeguard per coordinate (Lehmann et al. 2022): the dual
+ * objective restricted to one coordinate is, up to a constant,
+ * eps w_k phi(z) with phi(z) = z - e^z + 1 and z = log(x / x_sk); the
+ * relaxed step moves z to (1-w) z and is kept only when it does not lower
+ * phi, otherwise the plain step (z = 0, the coordinate maximum) is taken.
+ * So every step increases the dual objective. */
+static double relaxed(double x, double x_sk, double w) {
+  if (w == 1.0 || !(x > 0.0) || !isfinite(x)) return x_sk;
+  const double z = log(x / x_sk), zr = (1.0 - w) * z;
+  if (!(zr - exp(zr) >= z - exp(z))) return x_sk;
+  return x * exp(-w * z);
+}
+
+/* Rows [i0, i1): t_i = K_i . v, u_i = a_i / t_i (relaxed with weight w),
+ * acc += u_i K_i (one read of each kernel row), *row_err = sum_i |u_i t_i -
+ * a_i| (0 when w = 1).  Returns 1 when some positive-mass t_i is 0 or not
+ * finite. */
 static int fused_rows(const double *K, size_t m, const double *loga, const double *v, size_t i0,
-                      size_t i1, double *u, double *t, double *acc, int simd) {
+                      size_t i1, double w, double *u, double *t, double *acc, double *row_err,
+                      int simd) {
   int bad = 0;
+  double rerr = 0.0;
   for (size_t j = 0; j < m; ++j) acc[j] = 0.0;
   for (size_t i = i0; i < i1; ++i) {
     if (loga[i] == -INFINITY) continue;
@@ -248,28 +273,37 @@ static int fused_rows(const double *K, size_t m, const double *loga, const doubl
       bad = 1;
       continue;
     }
-    const double ui = exp(loga[i]) / ti;
+    const double ai = exp(loga[i]);
+    const double ui = w == 1.0 ? ai / ti : relaxed(u[i], ai / ti, w);
+    if (w != 1.0) rerr += fabs(ui * ti - ai);
     u[i] = ui;
     specot__ot_axpy(ui, krow, acc, m, simd);
   }
+  *row_err = rerr;
   return bad;
 }
 
-/* One pass over K: u = a / (K v) and s = K^T u.  Threads own row ranges and
- * partial column sums (part: nt x m), reduced in a fixed order. */
+/* One pass over K: u = a / (K v) (relaxed with weight w) and s = K^T u.
+ * Threads own row ranges and partial column sums (part: nt x m), reduced in
+ * a fixed order; *row_err as in fused_rows. */
 static int kernel_fused(const double *K, size_t n, size_t m, const double *loga, const double *v,
-                        double *u, double *t, double *s, double *part, int nt, int simd) {
-  if (nt <= 1 || n * m < 32768) return fused_rows(K, m, loga, v, 0, n, u, t, s, simd);
+                        double w, double *u, double *t, double *s, double *part, int nt,
+                        double *row_err, int simd) {
+  if (nt <= 1 || n * m < 32768)
+    return fused_rows(K, m, loga, v, 0, n, w, u, t, s, row_err, simd);
   int bad = 0;
-#pragma omp parallel num_threads(nt) reduction(| : bad)
+  double rerr = 0.0;
+#pragma omp parallel num_threads(nt) reduction(| : bad) reduction(+ : rerr)
   {
 #ifdef _OPENMP
     const size_t tid = (size_t)omp_get_thread_num(), cnt = (size_t)omp_get_num_threads();
 #else
     const size_t tid = 0, cnt = 1;
 #endif
-    bad |= fused_rows(K, m, loga, v, n * tid / cnt, n * (tid + 1) / cnt, u, t, part + tid * m,
-                      simd);
+    double mine = 0.0;
+    bad |= fused_rows(K, m, loga, v, n * tid / cnt, n * (tid + 1) / cnt, w, u, t, part + tid * m,
+                      &mine, simd);
+    rerr += mine;
 #pragma omp barrier
 #pragma omp for schedule(static)
     for (size_t j = 0; j < m; ++j) {
@@ -278,6 +312,7 @@ static int kernel_fused(const double *K, size_t n, size_t m, const double *loga,
       s[j] = acc;
     }
   }
+  *row_err = rerr;
   return bad;
 }
 
@@ -307,19 +342,41 @@ static double log_step(const specot__sk_problem *p, double e, double *f, double 
   return err;
 }
 
+/* Plain iterations observed before the automatic relaxation weight is set,
+ * and the window over which the convergence rate is measured. */
+enum { RELAX_WARMUP = 12, RELAX_WINDOW = 6 };
+
+/* Weight of over-relaxed Sinkhorn from the observed rate r of the plain
+ * iteration (error ratio per iteration): w = 2 / (1 + sqrt(1 - r)), the
+ * SOR-optimal weight when r is the squared second singular value of the
+ * normalised kernel (Thibault et al. 2021); capped below 2. */
+static double relaxation_weight(double r) {
+  if (!(r > 0.0 && r < 1.0)) return 1.0;
+  const double w = 2.0 / (1.0 + sqrt(1.0 - r));
+  return w < 1.9 ? w : 1.9;
+}
+
 /*
  * Iterations at a fixed eps e, in stabilised scaling form: v = b / K^T u,
  * u = a / K v, with K = the kernel absorbed at the current log potentials,
  * re-absorbed whenever a scaling leaves [1e-100, 1e100].  When a kernel row
  * or column underflows entirely, a log-domain step (soft-min) is taken
- * instead.  Stops when the column violation sum_j |v_j (K^T u)_j - b_j| <=
- * stop_tol, after `cap` iterations, or at the global budget.
+ * instead.  With relax = 1 the updates are over-relaxed (see relaxed();
+ * weight o->relaxation, or estimated after RELAX_WARMUP plain iterations
+ * when it is 0); the last iteration is always a plain one, so rows are
+ * exact at exit.  Stops when the column violation sum_j |v_j (K^T u)_j -
+ * b_j| <= stop_tol after a plain step, after `cap` iterations, or at the
+ * global budget (then *err_out also counts the row violation).
  */
 static specot_status stage(const specot__sk_problem *p, double e, size_t cap, double stop_tol,
-                           const specot_ot_sinkhorn_opts *o, double *f, double *g,
+                           int relax, const specot_ot_sinkhorn_opts *o, double *f, double *g,
                            specot__sk_scratch *s, size_t *it, double *err_out) {
   const size_t n = p->n, m = p->m;
-  double err = INFINITY;
+  double err = INFINITY, row_err = 0.0, w = 1.0, last_w = 1.0;
+  double hist[RELAX_WINDOW + 1];
+  size_t hcount = 0;
+  int estimate = relax && o->relaxation == 0.0;
+  if (relax && o->relaxation > 1.0) w = o->relaxation;
   absorb_kernel(p, e, f, g, s);
   for (size_t k = 0; k < cap && *it < o->max_iter; ++k) {
     /* s = K^T u is current: column marginals are v_j s_j. */
@@ -331,17 +388,43 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
       err += fabs(s->v[j] * s->s[j] - bj);
       if (!(s->s[j] > 0.0) || !isfinite(s->s[j])) bad = 1;
     }
-    if (!bad && err <= stop_tol) break;
+    if (!bad && err + row_err <= stop_tol) {
+      if (last_w == 1.0) break;
+      w = 1.0; /* converged while relaxed: finish with plain steps */
+      estimate = 0;
+    }
+    if (estimate && !bad) {
+      /* Rate rho over the last RELAX_WINDOW iterations at the current w;
+       * Young's SOR relation (rho + w - 1)^2 = w^2 lambda rho gives the
+       * plain rate lambda, hence a better w (only ever increased). */
+      hist[hcount % (RELAX_WINDOW + 1)] = err + row_err;
+      if (++hcount > (w == 1.0 ? RELAX_WARMUP : RELAX_WINDOW)) {
+        const double old = hist[(hcount - 1 - RELAX_WINDOW) % (RELAX_WINDOW + 1)];
+        const double rho = pow((err + row_err) / old, 1.0 / RELAX_WINDOW);
+        const double lambda = (rho + w - 1.0) * (rho + w - 1.0) / (w * w * rho);
+        const double wn = relaxation_weight(lambda);
+        if (w > 1.0 && rho <= 1.1 * (w - 1.0)) {
+          estimate = 0; /* rho ~ w - 1: at or past the optimal weight */
+        } else if (wn > w + 0.01) {
+          w = wn;
+          hcount = 0;
+        }
+      }
+    }
     ++*it;
+    row_err = 0.0;
+    last_w = w;
     if (!bad) {
       for (size_t j = 0; j < m; ++j)
-        s->v[j] = p->logb[j] == -INFINITY ? 0.0 : exp(p->logb[j]) / s->s[j];
-      bad = kernel_fused(s->K, n, m, p->loga, s->v, s->u, s->t, s->s, s->part, s->nthreads,
-                           p->simd);
+        s->v[j] = p->logb[j] == -INFINITY ? 0.0 : relaxed(s->v[j], exp(p->logb[j]) / s->s[j], w);
+      bad = kernel_fused(s->K, n, m, p->loga, s->v, w, s->u, s->t, s->s, s->part, s->nthreads,
+                         &row_err, p->simd);
     }
     if (bad) {
       /* Underflowed kernel line: restart from the last good potentials in log form. */
       (void)log_step(p, e, f, g, s);
+      row_err = 0.0;
+      last_w = 1.0;
       if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
         return SPECOT_ERR_NUMERICAL;
       absorb_kernel(p, e, f, g, s);
@@ -355,7 +438,7 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
   absorb_scalings(p, e, f, g, s);
   if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
     return SPECOT_ERR_NUMERICAL;
-  *err_out = err;
+  *err_out = err + row_err;
   return SPECOT_OK;
 }
 
@@ -390,7 +473,8 @@ specot_status specot__ot_sk_run(const specot__sk_problem *p, const specot_ot_sin
     /* Intermediate stages only need a rough fit (1e-3 of the mass). */
     const double stop = target ? o->tol : (o->tol > 1e-3 * total_b ? o->tol : 1e-3 * total_b);
     const specot_status st =
-        stage(p, e, target ? o->max_iter : o->stage_iter, stop, o, f, g, s, &it, &err);
+        stage(p, e, target ? o->max_iter : o->stage_iter, stop, target, o, f, g, s, &it,
+              &err);
     if (st) return st;
     if (target) break;
     e *= o->scaling_factor;
