@@ -99,8 +99,8 @@ specot_status spec_cg_run(spec_cg *cg, specot_ctx *ctx, const specot_gauge *g,
   /* Very large finite p: lambda_max <= gamma_p <= d^{1/p} lambda_max, so when
    * log(d)/p <= tol/4 the p = inf problem solved to tol/2 answers the p
    * problem to within 3 tol/4.  Its certificates stay valid (K_inf is a subset
-   * of K_p) and the callers recompute UB = gamma_p(Sigma) from the plan.  The
-   * smooth master's power objective converges too slowly for such p. */
+   * of K_p) and the callers recompute UB = gamma_p(Sigma) from the plan.
+   * Below that, p >= SPEC_NORM_FORM_P uses the norm-form master (master.c). */
   specot_gauge g_inf;
   double tol = opts->tol;
   if (d > 1 && g->kind == SPECOT_GAUGE_SCHATTEN && isfinite(g->p) &&
@@ -109,7 +109,7 @@ specot_status spec_cg_run(spec_cg *cg, specot_ctx *ctx, const specot_gauge *g,
     g = &g_inf;
     tol *= 0.5;
   }
-  const double alpha0 = opts->alpha >= 0.0 ? opts->alpha
+  const double alpha0 = opts->alpha >= 0.0              ? opts->alpha
                         : spec_gauge_is_nonsmooth(g, d) ? 0.7
                                                         : 0.0;
   double alpha = alpha0;
@@ -142,8 +142,7 @@ specot_status spec_cg_run(spec_cg *cg, specot_ctx *ctx, const specot_gauge *g,
       ++cg->r;
     }
     double mub = 0.0;
-    if (spec_master_solve(&cg->ms, g, cg->cols, cg->r, cg->lambda, tol, ub - lb, cg->Qm,
-                          &mub) != 0)
+    if (spec_master_solve(&cg->ms, g, cg->cols, cg->r, cg->lambda, tol, ub - lb, cg->Qm, &mub) != 0)
       return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: master problem: LAPACK failed");
     ub = mub;
     if (ub < best_ub) {

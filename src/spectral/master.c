@@ -8,6 +8,10 @@
  *                          + tau Ent(q), Ent(q) = -sum q log q + (1-q) log(1-q)
  *                          (Fermi-Dirac smoothing), q_i = sigmoid((w_i - theta)/tau);
  *                          KF_k <= phi_tau <= KF_k + tau d log 2.
+ *   Schatten p >= SPEC_NORM_FORM_P: phi(w) = ||w||_p itself (1-homogeneous, so
+ *                          its curvature scales like p / ||w|| instead of
+ *                          (w/c)^p), with continuation p_0 = SPEC_NORM_FORM_P,
+ *                          p_{j+1} = 8 p_j up to p, as for tau above.
  * Hessian in lambda (Daleckii-Krein / Lewis): with A_k = U^T S_k U,
  *   H_kl = sum_{i != j} Gamma_ij A_k[ij] A_l[ij] + sum_ij (d2 phi)_ij A_k[ii] A_l[jj],
  *   Gamma_ij = (phi'_i - phi'_j) / (w_i - w_j)  (limit for equal eigenvalues).
@@ -20,11 +24,11 @@
 #include "spectral_internal.h"
 
 typedef struct smooth_fn {
-  int fermi;   /* 0: Schatten power, 1: Fermi-Dirac */
-  double p;    /* Schatten exponent */
-  double k;    /* Ky Fan order (1 for p = inf) */
-  double tau;  /* smoothing width */
-  double c;    /* Schatten scale */
+  int fermi;  /* 0: Schatten power, 1: Fermi-Dirac, 2: Schatten norm gamma_p itself */
+  double p;   /* Schatten exponent */
+  double k;   /* Ky Fan order (1 for p = inf) */
+  double tau; /* smoothing width */
+  double c;   /* Schatten scale */
 } smooth_fn;
 
 int spec_master_init(spec_master *ms, size_t d, size_t cap) {
@@ -44,8 +48,8 @@ int spec_master_init(spec_master *ms, size_t d, size_t cap) {
   const size_t D1 = d * (d + 1) / 2 + 1;
   ms->ipiv = (int *)specot__alloc_doubles((cap > D1 ? cap : D1) + 1);
   ms->design = specot__alloc_doubles((cap + 1) * D1 + D1 * D1 + D1 + 3 * dd + d);
-  if (!ms->design ||!ms->w || !ms->U || !ms->Ak || !ms->g || !ms->kkt || !ms->rhs || !ms->ipiv || !ms->dir ||
-      !ms->free_idx) {
+  if (!ms->design || !ms->w || !ms->U || !ms->Ak || !ms->g || !ms->kkt || !ms->rhs || !ms->ipiv ||
+      !ms->dir || !ms->free_idx) {
     spec_master_free(ms);
     return -1;
   }
@@ -83,7 +87,9 @@ static double sigmoid(double z) {
   return e / (1.0 + e);
 }
 
-static double softplus(double z) { return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z)); }
+static double softplus(double z) {
+  return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+}
 
 /* Fermi-Dirac threshold theta with sum sigmoid((w_i - theta)/tau) = k
  * (w ascending, 1 <= k < d): safeguarded Newton inside a bisection bracket. */
@@ -114,6 +120,21 @@ static double fermi_theta(const double *w, size_t d, double k, double tau) {
 /* Value of phi at eigenvalues w; fills phi1 (gradient) when not NULL. */
 static double phi_value(const smooth_fn *f, const double *w, size_t d, double *phi1) {
   double v = 0.0;
+  if (f->fermi == 2) {
+    /* N = w_max ||w / w_max||_p; phi'_i = (w_i / N)^{p-1}. */
+    const double top = fmax(w[d - 1], 0.0);
+    if (top == 0.0) {
+      if (phi1)
+        for (size_t i = 0; i < d; ++i) phi1[i] = 0.0;
+      return 0.0;
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < d; ++i) s += pow(fmax(w[i], 0.0) / top, f->p);
+    const double nrm = top * pow(s, 1.0 / f->p);
+    if (phi1)
+      for (size_t i = 0; i < d; ++i) phi1[i] = pow(fmax(w[i], 0.0) / nrm, f->p - 1.0);
+    return nrm;
+  }
   if (!f->fermi) {
     for (size_t i = 0; i < d; ++i) {
       const double x = fmax(w[i], 0.0) / f->c;
@@ -138,7 +159,23 @@ static void phi_second(const smooth_fn *f, const double *w, const double *phi1, 
                        double *hess, double *gam, double *cvec) {
   memset(hess, 0, d * d * sizeof *hess);
   const double span = fmax(fabs(w[d - 1]), fabs(w[0]));
-  if (!f->fermi) {
+  double close = f->fermi == 1 ? 1e-7 * f->tau : 1e-9 * fmax(span, f->c);
+  if (f->fermi == 2) {
+    /* phi'' = (p-1)/N [diag(v^{p-2}) - v^{p-1} (v^{p-1})^T], v = w / N; the
+     * divided differences switch to the diagonal limit when p |dw| / N is
+     * below 1e-4 (first-order error 1e-8 relative). */
+    double s = 0.0;
+    for (size_t i = 0; i < d; ++i) s += phi1[i] * fmax(w[i], 0.0);
+    const double nrm = fmax(s, DBL_MIN); /* sum v_i^{p-1} w_i = N */
+    for (size_t i = 0; i < d; ++i) {
+      const double v = fmax(w[i], 0.0) / nrm;
+      cvec[i] = (f->p - 1.0) / nrm * (v > 0.0 ? pow(v, f->p - 2.0) : 0.0);
+    }
+    for (size_t i = 0; i < d; ++i)
+      for (size_t j = 0; j < d; ++j)
+        hess[i * d + j] = (i == j ? cvec[i] : 0.0) - (f->p - 1.0) / nrm * phi1[i] * phi1[j];
+    close = 1e-4 * nrm / f->p;
+  } else if (!f->fermi) {
     /* Floor the eigenvalues for p < 2 where phi'' blows up at 0. */
     for (size_t i = 0; i < d; ++i) {
       const double x = fmax(fmax(w[i], 0.0) / f->c, 1e-12);
@@ -162,7 +199,6 @@ static void phi_second(const smooth_fn *f, const double *w, const double *phi1, 
         continue;
       }
       const double dw = w[i] - w[j];
-      const double close = f->fermi ? 1e-7 * f->tau : 1e-9 * fmax(span, f->c);
       gam[i * d + j] = fabs(dw) > close ? (phi1[i] - phi1[j]) / dw : 0.5 * (cvec[i] + cvec[j]);
     }
 }
@@ -202,26 +238,39 @@ static void rotate_columns(spec_master *ms, const double *cols, size_t r) {
   }
 }
 
-static double hess_entry(const spec_master *ms, size_t k, size_t l) {
+/* H_kl with the divided-difference term summed over i < j (A_k, Gamma
+ * symmetric) and the eigenvalue-space term as diag(A_k)^T hd_l, where
+ * hd_l = hess diag(A_l) is precomputed (d per column). */
+static double hess_entry(const spec_master *ms, size_t k, size_t l, const double *hd_l) {
   const size_t d = ms->d, dd = d * d;
   const double *A = ms->Ak + k * dd, *B = ms->Ak + l * dd;
-  double h = 0.0;
-  for (size_t i = 0; i < d; ++i)
-    for (size_t j = 0; j < d; ++j) {
-      h += ms->gam[i * d + j] * A[i * d + j] * B[i * d + j];
-      h += ms->hess[i * d + j] * A[i * d + i] * B[j * d + j];
-    }
-  return h;
+  double off = 0.0, diag = 0.0;
+  for (size_t i = 0; i < d; ++i) {
+    const double *ai = A + i * d, *bi = B + i * d, *gi = ms->gam + i * d;
+    for (size_t j = i + 1; j < d; ++j) off += gi[j] * ai[j] * bi[j];
+    diag += ai[i] * hd_l[i];
+  }
+  return 2.0 * off + diag;
 }
 
 /* Newton direction on the free set (nf indices): solves
  * [H + delta I, 1; 1^T, 0] [dir; mu] = [-g; 0].  Returns 0 or -1. */
 static int newton_dir(spec_master *ms, size_t nf) {
   const size_t N = nf + 1;
+  const size_t d = ms->d, dd = d * d;
+  double *hd = ms->design; /* nf * d scratch (refine_dual runs after Newton) */
+  for (size_t b = 0; b < nf; ++b) {
+    const double *B = ms->Ak + ms->free_idx[b] * dd;
+    for (size_t i = 0; i < d; ++i) {
+      double v = 0.0;
+      for (size_t j = 0; j < d; ++j) v += ms->hess[i * d + j] * B[j * d + j];
+      hd[b * d + i] = v;
+    }
+  }
   double hmax = 0.0;
   for (size_t a = 0; a < nf; ++a)
     for (size_t b = a; b < nf; ++b) {
-      const double h = hess_entry(ms, ms->free_idx[a], ms->free_idx[b]);
+      const double h = hess_entry(ms, ms->free_idx[a], ms->free_idx[b], hd + b * d);
       ms->kkt[a * N + b] = h;
       ms->kkt[b * N + a] = h;
       if (a == b) hmax = fmax(hmax, fabs(h));
@@ -242,12 +291,12 @@ static int newton_dir(spec_master *ms, size_t nf) {
 
 /* One smoothing stage: active-set Newton until the KKT residual is below
  * kkt_tol (relative).  Returns 0, or -1 on a LAPACK failure. */
-static int newton_stage(spec_master *ms, smooth_fn *f, const double *cols, size_t r,
-                        double *lambda, double kkt_tol, int maxit) {
+static int newton_stage(spec_master *ms, smooth_fn *f, const double *cols, size_t r, double *lambda,
+                        double kkt_tol, int maxit) {
   const size_t d = ms->d;
   for (int it = 0; it < maxit; ++it) {
     if (eval_point(ms, cols, r, lambda) != 0) return -1;
-    if (!f->fermi) f->c = fmax(ms->w[d - 1], DBL_MIN);
+    if (f->fermi == 0) f->c = fmax(ms->w[d - 1], DBL_MIN);
     const double F0 = phi_value(f, ms->w, d, ms->phi1);
     rotate_columns(ms, cols, r);
     double nu = 0.0;
@@ -427,6 +476,35 @@ static double refine_dual(spec_master *ms, size_t kk, const double *cols, size_t
   return val;
 }
 
+/* Second dual candidate for large p.  grad gamma_p (w_i / N)^{p-1} resolves
+ * a tied top cluster only as well as the master resolves the eigenvalue
+ * splitting (relative p * error), so also fit the p = inf dual on the
+ * cluster (refine_dual, a density matrix Q1, which lies in K_p) and rescale
+ * it to the boundary of K_p: Q1 / ||Q1||_{S_p*}, p* = p / (p - 1) (for a
+ * rank-s Q1 = I_s / s this gains the factor s^{1/p}).  Keeps whichever of
+ * Qm and the rescaled fit has the larger master dual value min_k <Q, S_k>.
+ * Expects ms->w, ms->U of the final point.  Returns 0 or -1. */
+static int large_p_dual(spec_master *ms, double p, const double *cols, size_t r,
+                        const double *lambda, double *Qm) {
+  const size_t d = ms->d, dd = d * d;
+  double vs = INFINITY;
+  for (size_t k = 0; k < r; ++k) vs = fmin(vs, spec_frob(Qm, cols + k * dd, d));
+  rotate_columns(ms, cols, r);
+  const double v1 = refine_dual(ms, 1, cols, r, lambda, ms->S);
+  if (!(v1 > 0.0)) return 0;
+  if (spec_eig_sym(&ms->eig, ms->S, ms->phi1, ms->hess) != 0) return -1;
+  const double pstar = p / (p - 1.0);
+  double top = 0.0, s = 0.0;
+  for (size_t i = 0; i < d; ++i) top = fmax(top, fabs(ms->phi1[i]));
+  if (!(top > 0.0)) return 0;
+  for (size_t i = 0; i < d; ++i) s += pow(fabs(ms->phi1[i]) / top, pstar);
+  /* Shrink by a few ulps so that rounding in the norm keeps Q inside K_p. */
+  const double scale = (1.0 - 8 * DBL_EPSILON) / (top * pow(s, 1.0 / pstar));
+  if (v1 * scale <= vs) return 0;
+  for (size_t t = 0; t < dd; ++t) Qm[t] = scale * ms->S[t];
+  return 0;
+}
+
 int spec_master_solve(spec_master *ms, const specot_gauge *g, const double *cols, size_t r,
                       double *lambda, double tol, double gap_hint, double *Qm, double *ub) {
   const size_t d = ms->d;
@@ -444,9 +522,22 @@ int spec_master_solve(spec_master *ms, const specot_gauge *g, const double *cols
       }
     }
     for (size_t k = 0; k < r; ++k) lambda[k] = k == best ? 1.0 : 0.0;
-  } else if (!spec_gauge_is_nonsmooth(g, d)) {
+  } else if (!spec_gauge_is_nonsmooth(g, d) && g->p < SPEC_NORM_FORM_P) {
     f.p = g->p;
     if (newton_stage(ms, &f, cols, r, lambda, 1e-13, 200) != 0) return -1;
+  } else if (!spec_gauge_is_nonsmooth(g, d)) {
+    /* Large p: the power form (w/c)^p / p is too stiff for Newton; minimise
+     * gamma_p itself with continuation in p (each stage warm-starts the
+     * next, like the tau continuation below). */
+    f.fermi = 2;
+    for (double pj = SPEC_NORM_FORM_P;; pj *= 4.0) {
+      f.p = fmin(pj, g->p);
+      const int last = f.p >= g->p;
+      if (newton_stage(ms, &f, cols, r, lambda, last ? 1e-12 : 1e-6, last ? 200 : 60) != 0)
+        return -1;
+      if (last) break;
+    }
+    f.fermi = 0;
   } else {
     f.fermi = 1;
     f.k = g->kind == SPECOT_GAUGE_KYFAN ? (double)g->k : 1.0;
@@ -468,7 +559,7 @@ int spec_master_solve(spec_master *ms, const specot_gauge *g, const double *cols
   /* Dual matrix and value at the final lambda. */
   if (eval_point(ms, cols, r, lambda) != 0) return -1;
   *ub = spec_gauge_from_eigs(g, ms->w, d);
-  if (f.fermi) {
+  if (f.fermi == 1) {
     phi_value(&f, ms->w, d, ms->phi1);
     spec_gauge_project_eigs(g, ms->phi1, d); /* exact membership in K */
     spec_from_eigs(d, ms->U, ms->phi1, Qm, ms->tmp);
@@ -481,5 +572,7 @@ int spec_master_solve(spec_master *ms, const specot_gauge *g, const double *cols
   }
   spec_gauge_lmo_eigs(g, ms->w, d, ms->phi1);
   spec_from_eigs(d, ms->U, ms->phi1, Qm, ms->tmp);
+  if (g->kind == SPECOT_GAUGE_SCHATTEN && g->p >= SPEC_NORM_FORM_P && d > 1)
+    return large_p_dual(ms, g->p, cols, r, lambda, Qm);
   return 0;
 }

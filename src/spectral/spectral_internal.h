@@ -51,21 +51,25 @@ int spec_sqrt_psd(spec_eig *e, const double *A, size_t d, double *R, double *w, 
 
 /* ---------------------------------------------------------------- master */
 
+/* Schatten exponents p >= this use the norm-form master with continuation
+ * in p (and the in-out stabilisation of the nonsmooth gauges). */
+#define SPEC_NORM_FORM_P 64.0
+
 /* Master problem: min_{lambda in simplex} F(sum_k lambda_k S_k) over r
  * columns S_k (d x d), F a smooth spectral function: for 1 < p < inf,
  * tr(S^p)/p (same minimiser as gamma_p), for p = inf / Ky Fan a Fermi-Dirac
  * smoothing of width tau continued down to tau_final. */
 typedef struct spec_master {
-  size_t d, cap;  /* dimension, maximal number of columns */
+  size_t d, cap; /* dimension, maximal number of columns */
   spec_eig eig;
   double *w, *U, *S, *tmp, *phi1, *hess, *gam; /* d, d*d, ... */
-  double *Ak;     /* cap * d * d: U^T S_k U */
-  double *g;      /* cap gradient */
-  double *kkt;    /* (cap + 1)^2 */
-  double *rhs;    /* cap + 1 */
-  int *ipiv;      /* cap + 1 */
-  double *dir, *trial; /* cap */
-  size_t *free_idx;    /* cap */
+  double *Ak;                                  /* cap * d * d: U^T S_k U */
+  double *g;                                   /* cap gradient */
+  double *kkt;                                 /* (cap + 1)^2 */
+  double *rhs;                                 /* cap + 1 */
+  int *ipiv;                                   /* cap + 1 */
+  double *dir, *trial;                         /* cap */
+  size_t *free_idx;                            /* cap */
   double *design;      /* (cap + 1) * (D + 1), D = d(d+1)/2: dual refinement */
   double *normal;      /* (D + 1)^2 */
   double *xsol;        /* D + 1 */
@@ -94,13 +98,13 @@ typedef void (*spec_move_fn)(void *data, size_t from, size_t to);
 typedef struct spec_cg {
   size_t d, cap;
   spec_master ms;
-  double *cols;   /* cap * d * d */
-  double *lambda; /* cap */
-  size_t *idle;   /* cap: master solves spent at weight 0 */
+  double *cols;                  /* cap * d * d */
+  double *lambda;                /* cap */
+  size_t *idle;                  /* cap: master solves spent at weight 0 */
   double *Q, *Qbest, *Qm, *Snew; /* d * d each */
-  double *Sbest;  /* d * d */
-  double *lbest;  /* cap: lambda of the best UB */
-  size_t r;       /* columns in use */
+  double *Sbest;                 /* d * d */
+  double *lbest;                 /* cap: lambda of the best UB */
+  size_t r;                      /* columns in use */
 } spec_cg;
 
 int spec_cg_init(spec_cg *cg, size_t d, size_t cap);

@@ -51,8 +51,8 @@ static double solve_checked(const specot_gauge *g, const double *X, size_t n, co
   return res.squared_cost;
 }
 
-static double W2(const specot_gauge *g, const double *X, size_t n, const double *a,
-                 const double *Y, size_t m, const double *b, size_t d) {
+static double W2(const specot_gauge *g, const double *X, size_t n, const double *a, const double *Y,
+                 size_t m, const double *b, size_t d) {
   return solve_checked(g, X, n, a, Y, m, b, d, 1e-9, NULL, NULL, NULL);
 }
 
@@ -112,8 +112,7 @@ static void test_t5_instance_a(void **state) {
   const double X[] = {0, 0, 1.3, 0.4, -0.7, 1.1}, a[] = {0.5, 0.3, 0.2};
   const double Y[] = {0.9, -0.6, 2.1, 1.7, -1.2, 0.3, 0.4, 2.2};
   const double ps[] = {1, 1.5, 2, 3, INFINITY};
-  const double ref[] = {1.944, 1.5590836032269, 1.4030602267900, 1.2738468632757,
-                        1.1707586476106};
+  const double ref[] = {1.944, 1.5590836032269, 1.4030602267900, 1.2738468632757, 1.1707586476106};
   for (int i = 0; i < 5; ++i) {
     const specot_gauge g = specot_gauge_schatten(ps[i]);
     assert_close(W2(&g, X, 3, a, Y, 4, NULL, 2), ref[i], 1e-9, 0);
@@ -174,14 +173,40 @@ static void test_huge_p(void **state) {
   assert_close(W2(&g, Xc, 2, NULL, Yc, 2, NULL, 2), 4.0, 1e-12, 0);
 }
 
+/* Large finite p (3e4 <= p <= 4e6, tol 1e-6), below the switch to the p = inf
+ * scheme: gamma_inf <= gamma_p <= d^{1/p} gamma_inf brackets the value, and
+ * the certificate must close to tol (regression: the power-form master
+ * stalled at a 40% gap; now the norm form with continuation in p). */
+static void test_large_p(void **state) {
+  (void)state;
+  const double XB[] = {-1.2, -1.2, 1.2, -1.5, -0.8, 1.6};
+  const double YB[] = {0.8, 0.4, -1.7, -1.7, -1.7, -1.3};
+  const double XD[] = {-0.4, -1.5, -1.5, -1.8, -1.3, -1.0, 0.5, 0.3, 0.4};
+  const double YD[] = {1.3, -1.6, -0.4, -1.7, -0.3, -1.7, -1.7, -1.6, -0.4};
+  const double ps[] = {3e4, 1e5, 1e6, 4e6};
+  for (int i = 0; i < 4; ++i) {
+    const specot_gauge g = specot_gauge_schatten(ps[i]);
+    specot_spectral_result res;
+    solve_checked(&g, XB, 3, NULL, YB, 3, NULL, 2, 1e-6, &res, NULL, NULL);
+    const double winf_b = 2.1906608099256;
+    assert_true(res.squared_cost >= winf_b * (1 - 1e-12));
+    assert_true(res.lower_bound <= pow(2.0, 1.0 / ps[i]) * winf_b * (1 + 1e-12));
+    assert_true(res.squared_cost <= pow(2.0, 1.0 / ps[i]) * winf_b * (1 + 1e-6));
+    solve_checked(&g, XD, 3, NULL, YD, 3, NULL, 3, 1e-6, &res, NULL, NULL);
+    const double winf_d = 1.4037276731956;
+    assert_true(res.squared_cost >= winf_d * (1 - 1e-12));
+    assert_true(res.lower_bound <= pow(3.0, 1.0 / ps[i]) * winf_d * (1 + 1e-12));
+  }
+}
+
 /* T7: instance D, d = 3, Ky Fan. */
 static void test_t7_instance_d(void **state) {
   (void)state;
   const double X[] = {-0.4, -1.5, -1.5, -1.8, -1.3, -1.0, 0.5, 0.3, 0.4};
   const double Y[] = {1.3, -1.6, -0.4, -1.7, -0.3, -1.7, -1.7, -1.6, -0.4};
-  const specot_gauge g[] = {specot_gauge_kyfan(1), specot_gauge_kyfan(2), specot_gauge_kyfan(3),
-                            specot_gauge_schatten(2), specot_gauge_schatten(3),
-                            specot_gauge_schatten(INFINITY)};
+  const specot_gauge g[] = {specot_gauge_kyfan(1),    specot_gauge_kyfan(2),
+                            specot_gauge_kyfan(3),    specot_gauge_schatten(2),
+                            specot_gauge_schatten(3), specot_gauge_schatten(INFINITY)};
   const double ref[] = {1.4037276731956, 2.5323309965264, 2.84,
                         2.0600397554663, 1.778509298,     1.4037276731956};
   for (int i = 0; i < 6; ++i)
@@ -253,10 +278,11 @@ static void test_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_t1_cross),        cmocka_unit_test(test_t2_t4_translation_same),
+      cmocka_unit_test(test_t1_cross),         cmocka_unit_test(test_t2_t4_translation_same),
       cmocka_unit_test(test_t3_one_dimension), cmocka_unit_test(test_t5_instance_a),
-      cmocka_unit_test(test_t6_instance_b),   cmocka_unit_test(test_t7_instance_d),
-      cmocka_unit_test(test_huge_p),          cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_t6_instance_b),    cmocka_unit_test(test_t7_instance_d),
+      cmocka_unit_test(test_huge_p),           cmocka_unit_test(test_large_p),
+      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
