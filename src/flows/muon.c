@@ -180,6 +180,13 @@ specot_status specot_flow_gaussian_covariance_rhs(specot_ctx *ctx, const double 
       for (size_t k = 0; k < d; ++k) s += h[i * d + k] * root[k * d + j];
       hr[i * d + j] = s;
     }
+  /* Finite H and Sigma can still overflow in H Sigma^{1/2}: name that here
+   * rather than letting the LMO report a non-finite argument of its own. */
+  if (!specot__all_finite(hr, d * d)) {
+    specot__free(root);
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
+                        "covariance_rhs: H Sigma^{1/2} overflows (entries of H or Sigma too large)");
+  }
   if ((st = specot_linalg_lmo(ctx, NULL, hr, d, d, p, SPECOT_LINALG_RTOL_DEFAULT, b, NULL))) {
     specot__free(root);
     return st;

@@ -178,6 +178,16 @@ static specot_status read_header(specot_ctx *ctx, const char *path, FILE *fp, np
   return st;
 }
 
+/* Bytes from the current position to the end of the file; SIZE_MAX when the
+ * stream cannot seek (then the reader's own truncation check applies). */
+static size_t bytes_left(FILE *fp) {
+  const long here = ftell(fp);
+  if (here < 0 || fseek(fp, 0, SEEK_END) != 0) return SIZE_MAX;
+  const long end = ftell(fp);
+  if (end < 0 || fseek(fp, here, SEEK_SET) != 0) return SIZE_MAX;
+  return end >= here ? (size_t)(end - here) : 0;
+}
+
 specot_status specot__npy_read(specot_ctx *ctx, const char *path, specot_array *out) {
   FILE *fp = fopen(path, "rb");
   if (!fp) return specot__fail(ctx, SPECOT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -190,11 +200,20 @@ specot_status specot__npy_read(specot_ctx *ctx, const char *path, specot_array *
   }
   const size_t rows = h.ndim == 0 ? 1 : h.shape[0];
   const size_t cols = h.ndim == 2 ? h.shape[1] : 1;
-  size_t len, bytes;
+  size_t len, bytes, out_bytes;
   if (specot__mul_size(rows, cols, &len) != 0 || specot__mul_size(len, h.itemsize, &bytes) != 0 ||
-      specot__mul_size(len, sizeof(double), &bytes) != 0) {
+      specot__mul_size(len, sizeof(double), &out_bytes) != 0) {
     fclose(fp);
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "%s: array too large", path);
+  }
+  /* A corrupt or hostile header may announce far more data than the file
+   * holds: compare with the file size before allocating (seekable files). */
+  const size_t avail = bytes_left(fp);
+  if (avail < bytes) {
+    fclose(fp);
+    return specot__fail(ctx, SPECOT_ERR_FORMAT,
+                        "%s: truncated data: header announces %zu values, file holds %zu", path,
+                        len, avail / h.itemsize);
   }
   double *data = malloc(len ? len * sizeof(double) : 1);
   if (!data) {

@@ -201,11 +201,22 @@ specot_status specot_linalg_newton_schulz(specot_ctx *ctx, specot_linalg_ws *ws,
   const size_t k = transposed ? n : m, K = transposed ? m : n;
   const double safety =
       o.schedule == SPECOT_LINALG_NS_POLAR_EXPRESS ? 1.01 : 1.0;
-  const double scale = 1.0 / (safety * fro + o.norm_eps);
+  /* X0 = G / (c ||G||_F + norm_eps).  When that denominator overflows
+   * (entries near DBL_MAX), divide numerator and denominator by max|g_ij|
+   * first; otherwise 1/inf would give X0 = 0 and a silently wrong Q = 0. */
+  double pre = 1.0, denom = safety * fro + o.norm_eps;
+  if (!isfinite(denom)) {
+    pre = 1.0 / specot__linalg_max_abs(G, m * n);
+    double acc = 0.0;
+    for (size_t i = 0; i < m * n; ++i)
+      acc += (G[i] * pre) * (G[i] * pre);
+    denom = safety * sqrt(acc) + o.norm_eps * pre;
+  }
+  const double scale = 1.0 / denom;
   double *X = w->t1, *Y = w->t2, *A = w->g1, *B = w->g2;
   for (size_t i = 0; i < m; ++i)
     for (size_t j = 0; j < n; ++j) {
-      const double v = G[i * n + j] * scale;
+      const double v = G[i * n + j] * pre * scale;
       if (transposed)
         X[j * m + i] = v;
       else

@@ -112,6 +112,25 @@ static void test_rng_jump_and_fill(void **state) {
   for (int i = 0; i < 1000; ++i) assert_true(x[i] == 10.0);
 }
 
+/* specot_rng_below with a bound near 2^64 rejects about a quarter of the raw
+ * draws: bound B = 3 * 2^62 gives threshold 2^64 mod B = 2^62.  Without the
+ * rejection, x mod B would put 1/4 (not 1/3) of the mass in [2^63, B). */
+static void test_rng_below_large_bound(void **state) {
+  (void)state;
+  specot_rng rng;
+  specot_rng_seed(&rng, 11);
+  const uint64_t bound = UINT64_C(3) << 62, top = UINT64_C(1) << 63;
+  const int draws = 20000;
+  int in_top = 0;
+  for (int i = 0; i < draws; ++i) {
+    const uint64_t x = specot_rng_below(&rng, bound);
+    assert_true(x < bound);
+    in_top += x >= top;
+  }
+  const double sd = sqrt(draws * (1.0 / 3.0) * (2.0 / 3.0));
+  assert_close(in_top, draws / 3.0, 0, 5 * sd);
+}
+
 static void test_size_overflow_helper(void **state) {
   (void)state;
   size_t out = 0;
@@ -137,6 +156,7 @@ int main(void) {
       cmocka_unit_test(test_rng_statistics),
       cmocka_unit_test(test_rng_jump_and_fill),
       cmocka_unit_test(test_size_overflow_helper),
+      cmocka_unit_test(test_rng_below_large_bound),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,6 +261,133 @@ static void test_atomic_write_keeps_destination(void **state) {
   specot_ctx_free(ctx);
 }
 
+static void expect_raw_npy_error(const void *bytes, size_t len, specot_status st,
+                                 const char *fragment) {
+  char p[512];
+  write_raw(path_in(p, "raw.npy"), bytes, len);
+  specot_ctx *ctx = specot_ctx_alloc();
+  specot_array a;
+  assert_int_equal(specot_io_read(ctx, p, NULL, &a), st);
+  assert_null(a.data);
+  if (!strstr(specot_ctx_errmsg(ctx), fragment)) fail_msg("message '%s' lacks '%s'", specot_ctx_errmsg(ctx), fragment);
+  specot_ctx_free(ctx);
+}
+
+/* Header corruptions not covered by test_npy_errors: each names its problem. */
+static void test_npy_header_errors(void **state) {
+  (void)state;
+  const double d[4] = {1, 2, 3, 4};
+  expect_npy_error(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", d, 16,
+                   SPECOT_ERR_FORMAT, "structured dtype");
+  expect_npy_error(1, "{'descr': 'xf8', 'fortran_order': False, 'shape': (2,), }", d, 16,
+                   SPECOT_ERR_FORMAT, "bad dtype 'xf8'");
+  expect_npy_error(1, "{'descr': '<f8', 'fortran_order': 0, 'shape': (2,), }", d, 16,
+                   SPECOT_ERR_FORMAT, "bad fortran_order");
+  expect_npy_error(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,), }",
+                   d, 16, SPECOT_ERR_TOO_LARGE, "shape entry too large");
+  /* rows * cols overflows size_t. */
+  expect_npy_error(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 8), }",
+                   d, 16, SPECOT_ERR_TOO_LARGE, "array too large");
+  /* A huge announced size that fits size_t: rejected against the file size
+   * before any allocation (no out-of-memory, no multi-exabyte malloc). */
+  expect_npy_error(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }",
+                   d, 16, SPECOT_ERR_FORMAT, "file holds 2");
+  expect_npy_error(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 1000000), }", d, 32,
+                   SPECOT_ERR_FORMAT, "header announces 3000000 values, file holds 8");
+  /* Version 2 with a truncated 4-byte header length. */
+  expect_raw_npy_error("\x93NUMPY\x02\x00\x10\x00", 10, SPECOT_ERR_FORMAT, "truncated .npy header");
+  /* Version 3 announcing a 32 MiB header. */
+  expect_raw_npy_error("\x93NUMPY\x03\x00\x00\x00\x00\x02{}", 14, SPECOT_ERR_FORMAT,
+                       "implausible .npy header length");
+  /* Version 1 announcing 64 header bytes, holding 10. */
+  expect_raw_npy_error("\x93NUMPY\x01\x00\x40\x00{'descr': ", 20, SPECOT_ERR_FORMAT,
+                       "truncated .npy header");
+}
+
+/* A .csv name that is a folder: fopen succeeds on Linux, reading fails. */
+static void test_text_read_error(void **state) {
+  (void)state;
+  char p[512];
+  assert_int_equal(mkdir(path_in(p, "folder.csv"), 0777), 0);
+  specot_ctx *ctx = specot_ctx_alloc();
+  specot_array a;
+  const specot_status st = specot_io_read(ctx, p, NULL, &a);
+  assert_int_equal(st, SPECOT_ERR_IO);
+  assert_null(a.data);
+  if (!strstr(specot_ctx_errmsg(ctx), "folder.csv")) fail_msg("message '%s' lacks the path", specot_ctx_errmsg(ctx));
+  specot_ctx_free(ctx);
+}
+
+static int temporaries_left(void) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
+  return system(cmd) == 0;
+}
+
+/* Writes under a file-size limit (EFBIG, as on a full disk): small arrays fail
+ * at the final flush ("disk full?"), large ones inside fwrite ("write
+ * failed"); either way the destination keeps its old content and no temporary
+ * remains. */
+static void test_write_failures_keep_destination(void **state) {
+  (void)state;
+  char p[512], q[512];
+  specot_ctx *ctx = specot_ctx_alloc();
+  const double old[1] = {5};
+  assert_int_equal(specot_io_write(ctx, path_in(p, "full.npy"), old, 1, 1, 2), SPECOT_OK);
+  assert_int_equal(specot_io_write(ctx, path_in(q, "full.csv"), old, 1, 1, 2), SPECOT_OK);
+  enum { big = 20000 };
+  double *data = calloc(big, sizeof *data);
+  assert_non_null(data);
+  struct rlimit saved, tiny;
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  tiny = saved;
+  tiny.rlim_cur = 64;
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+  const specot_status small_npy = specot_io_write(ctx, p, data, 4, 4, 2);
+  char msg_small[512];
+  snprintf(msg_small, sizeof msg_small, "%s", specot_ctx_errmsg(ctx));
+  const specot_status big_npy = specot_io_write(ctx, p, data, big, 1, 1);
+  char msg_big[512];
+  snprintf(msg_big, sizeof msg_big, "%s", specot_ctx_errmsg(ctx));
+  const specot_status big_csv = specot_io_write(ctx, q, data, big, 1, 2);
+  char msg_csv[512];
+  snprintf(msg_csv, sizeof msg_csv, "%s", specot_ctx_errmsg(ctx));
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  signal(SIGXFSZ, prev);
+  free(data);
+  assert_int_equal(small_npy, SPECOT_ERR_IO);
+  if (!strstr(msg_small, "disk full")) fail_msg("message '%s' lacks 'disk full'", msg_small);
+  assert_int_equal(big_npy, SPECOT_ERR_IO);
+  if (!strstr(msg_big, "write failed")) fail_msg("message '%s' lacks 'write failed'", msg_big);
+  assert_int_equal(big_csv, SPECOT_ERR_IO);
+  if (!strstr(msg_csv, "full.csv")) fail_msg("message '%s' lacks the path", msg_csv);
+  assert_false(temporaries_left());
+  specot_array a;
+  assert_int_equal(specot_io_read(ctx, p, NULL, &a), SPECOT_OK);
+  assert_true(a.rows == 1 && a.cols == 1);
+  assert_close(a.data[0], 5.0, 0, 0);
+  specot_array_free(&a);
+  assert_int_equal(specot_io_read(ctx, q, NULL, &a), SPECOT_OK);
+  assert_close(a.data[0], 5.0, 0, 0);
+  specot_array_free(&a);
+  specot_ctx_free(ctx);
+}
+
+/* Arguments of specot_array_check_finite. */
+static void test_check_finite_arguments(void **state) {
+  (void)state;
+  specot_ctx *ctx = specot_ctx_alloc();
+  assert_int_equal(specot_array_check_finite(ctx, NULL, "x"), SPECOT_ERR_INVALID);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "NULL"));
+  double v[2] = {1, -INFINITY};
+  specot_array a = {v, 1, 2, 2};
+  assert_int_equal(specot_array_check_finite(ctx, &a, "mine"), SPECOT_ERR_INVALID);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "mine: entry (0, 1) is infinite"));
+  specot_array_free(NULL);
+  specot_ctx_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrips),
@@ -269,6 +398,10 @@ int main(void) {
       cmocka_unit_test(test_npy_errors),
       cmocka_unit_test(test_argument_and_file_errors),
       cmocka_unit_test(test_atomic_write_keeps_destination),
+      cmocka_unit_test(test_npy_header_errors),
+      cmocka_unit_test(test_text_read_error),
+      cmocka_unit_test(test_write_failures_keep_destination),
+      cmocka_unit_test(test_check_finite_arguments),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
