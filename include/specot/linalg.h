@@ -93,6 +93,20 @@ SPECOT_API specot_status specot_linalg_singular_values(specot_ctx *ctx,
                                                        double *s);
 
 /*
+ * Thin SVD A = U diag(s) Wt of the m x n matrix A, k = min(m, n): s[0..k)
+ * descending, U row-major m x k (orthonormal columns), Wt row-major k x n
+ * (orthonormal rows).  U and Wt may each be NULL (both NULL = values only).
+ * No rank cut-off: every singular value is returned.  Signs of the singular
+ * vector pairs are as returned by LAPACK.  Cost: one dgesdd (LAPACK's tall
+ * path for m > n), about 4 M k^2 + 8 k^3 flops.
+ * Statuses: OK, INVALID (empty/non-finite A, s NULL), TOO_LARGE, NOMEM,
+ * NUMERICAL.
+ */
+SPECOT_API specot_status specot_linalg_svd(specot_ctx *ctx, specot_linalg_ws *ws,
+                                           const double *A, size_t m, size_t n, double *U,
+                                           double *s, double *Wt);
+
+/*
  * Schatten norm ||A||_{S_r} = (sum_i sigma_i^r)^(1/r) of an m x n matrix, for
  * r >= 1 or r = INFINITY (operator norm sigma_1).  r = 1 is the nuclear norm,
  * r = 2 the Frobenius norm (still computed from the SVD).  Evaluated as

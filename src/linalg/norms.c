@@ -31,6 +31,26 @@ specot_status specot_linalg_singular_values(specot_ctx *ctx,
   return st;
 }
 
+specot_status specot_linalg_svd(specot_ctx *ctx, specot_linalg_ws *ws, const double *A, size_t m,
+                                size_t n, double *U, double *s, double *Wt) {
+  specot__ctx_reset(ctx);
+  specot_status st = specot__linalg_check_matrix(ctx, "svd", "A", A, m, n);
+  if (st) return st;
+  if (!s) return specot__fail(ctx, SPECOT_ERR_INVALID, "svd: output s is NULL");
+  specot_linalg_ws *w, *owned;
+  if ((st = specot__linalg_ws_get(ctx, "svd", ws, m, n, &w, &owned))) return st;
+  specot__linalg_load(w, A, n, m, n);
+  const size_t k = m < n ? m : n;
+  st = specot__linalg_svd_a(ctx, w, m, n, U != NULL || Wt != NULL);
+  if (!st) {
+    memcpy(s, w->s, k * sizeof *s);
+    if (U) memcpy(U, w->u, m * k * sizeof *U);
+    if (Wt) memcpy(Wt, w->vt, k * n * sizeof *Wt);
+  }
+  specot_linalg_ws_free(owned);
+  return st;
+}
+
 specot_status specot_linalg_schatten_norm(specot_ctx *ctx, specot_linalg_ws *ws,
                                           const double *A, size_t m, size_t n,
                                           double r, double *value) {
