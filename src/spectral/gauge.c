@@ -310,6 +310,20 @@ specot_status specot_spectral_gauge_project(specot_ctx *ctx, const specot_gauge 
 
 /* ---------------------------------------------------------------- Sigma */
 
+void spec_sigma_sparse(const double *X, const double *Y, size_t d, const size_t *rows,
+                       const size_t *cols, const double *mass, size_t nnz, double *S) {
+  memset(S, 0, d * d * sizeof *S);
+  for (size_t t = 0; t < nnz; ++t) {
+    const double *x = X + rows[t] * d, *y = Y + cols[t] * d;
+    for (size_t i = 0; i < d; ++i) {
+      const double di = mass[t] * (x[i] - y[i]);
+      for (size_t j = 0; j <= i; ++j) S[i * d + j] += di * (x[j] - y[j]);
+    }
+  }
+  for (size_t i = 0; i < d; ++i)
+    for (size_t j = 0; j < i; ++j) S[j * d + i] = S[i * d + j];
+}
+
 specot_status specot_spectral_sigma(specot_ctx *ctx, const double *X, size_t n, const double *Y,
                                     size_t m, size_t d, const size_t *rows, const size_t *cols,
                                     const double *mass, size_t nnz, double *S) {
@@ -324,15 +338,6 @@ specot_status specot_spectral_sigma(specot_ctx *ctx, const double *X, size_t n, 
       return specot__fail(ctx, SPECOT_ERR_INVALID, "sigma: entry %zu has mass %g (must be finite, >= 0)",
                           t, mass[t]);
   }
-  memset(S, 0, d * d * sizeof *S);
-  for (size_t t = 0; t < nnz; ++t) {
-    const double *x = X + rows[t] * d, *y = Y + cols[t] * d;
-    for (size_t i = 0; i < d; ++i) {
-      const double di = mass[t] * (x[i] - y[i]);
-      for (size_t j = 0; j <= i; ++j) S[i * d + j] += di * (x[j] - y[j]);
-    }
-  }
-  for (size_t i = 0; i < d; ++i)
-    for (size_t j = 0; j < i; ++j) S[j * d + i] = S[i * d + j];
+  spec_sigma_sparse(X, Y, d, rows, cols, mass, nnz, S);
   return SPECOT_OK;
 }

@@ -2,7 +2,6 @@
  * column-generation solve over cross-covariances, the commuting closed form,
  * and Gaussian geodesics (spec spectral_w.md section 4). */
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +16,12 @@ typedef struct gauss_ctx {
   double *A, *B;          /* d*d (symmetrised copies) */
   double *rA, *rB;        /* d*d square roots */
   double *M, *Us, *Vt, *s, *t1, *t2, *w, *U; /* SVD and scratch */
-  double *svd_work;
-  size_t lsvd;
   double *Ks;             /* cap * d*d: cross-covariance of each column */
 } gauss_ctx;
 
 static void gauss_free(gauss_ctx *g) {
   spec_eig_free(&g->eig);
   specot__free(g->delta);
-  specot__free(g->svd_work);
   specot__free(g->Ks);
 }
 
@@ -49,15 +45,7 @@ static int gauss_init(gauss_ctx *g, size_t d, size_t cap) {
   g->U = g->t2 + dd;
   g->s = g->U + dd;
   g->w = g->s + d;
-  /* Workspace query for dgesvd. */
-  double q = 0.0;
-  const lapack_int di = (lapack_int)d;
-  if (LAPACKE_dgesvd_work(LAPACK_ROW_MAJOR, 'A', 'A', di, di, g->M, di, g->s, g->Us, di, g->Vt, di,
-                          &q, -1) != 0)
-    return -1;
-  g->lsvd = (size_t)q + 1;
-  g->svd_work = specot__alloc_doubles(g->lsvd);
-  return g->svd_work ? 0 : -1;
+  return 0;
 }
 
 /* C = A B for d x d. */
@@ -76,10 +64,8 @@ static int fixed_q_eval(gauss_ctx *g, const double *Q, double *value, double *K)
   /* M = B^{1/2} Q A^{1/2} = U S V^T. */
   matmul(d, g->rB, Q, g->t1);
   matmul(d, g->t1, g->rA, g->M);
-  const lapack_int di = (lapack_int)d;
-  if (LAPACKE_dgesvd_work(LAPACK_ROW_MAJOR, 'A', 'A', di, di, g->M, di, g->s, g->Us, di, g->Vt, di,
-                          g->svd_work, (lapack_int)g->lsvd) != 0)
-    return -1;
+  /* d x d SVD through the eigen workspace (covers d x d; no allocation). */
+  if (specot_linalg_svd(NULL, g->eig.ws, g->M, d, d, g->Us, g->s, g->Vt) != SPECOT_OK) return -1;
   double nuc = 0.0;
   for (size_t i = 0; i < d; ++i) nuc += g->s[i];
   double v = 0.0;

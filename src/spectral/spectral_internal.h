@@ -45,6 +45,10 @@ double spec_frob(const double *A, const double *B, size_t d);
 /* Symmetric PSD check of a d x d matrix (relative tolerances 1e-10). */
 specot_status spec_check_psd(specot_ctx *ctx, const double *A, size_t d, const char *what,
                              spec_eig *e, double *w, double *U);
+/* Sigma = sum_t mass_t (x_{rows_t} - y_{cols_t})(x - y)^T of a sparse plan, d x d,
+ * written symmetric (no validation; specot_spectral_sigma validates). */
+void spec_sigma_sparse(const double *X, const double *Y, size_t d, const size_t *rows,
+                       const size_t *cols, const double *mass, size_t nnz, double *S);
 /* Matrix square root of PSD A via eigendecomposition (negatives clamped). */
 int spec_sqrt_psd(spec_eig *e, const double *A, size_t d, double *R, double *w, double *U,
                   double *tmp);

@@ -134,21 +134,6 @@ specot_spectral_ws *specot_spectral_ws_alloc(specot_ctx *ctx, size_t n, size_t m
   return ws;
 }
 
-/* Sigma of a sparse plan (no validation). */
-static void sigma_sparse(const double *X, const double *Y, size_t d, const size_t *rows,
-                         const size_t *cols, const double *mass, size_t nnz, double *S) {
-  memset(S, 0, d * d * sizeof *S);
-  for (size_t t = 0; t < nnz; ++t) {
-    const double *x = X + rows[t] * d, *y = Y + cols[t] * d;
-    for (size_t i = 0; i < d; ++i) {
-      const double di = mass[t] * (x[i] - y[i]);
-      for (size_t j = 0; j <= i; ++j) S[i * d + j] += di * (x[j] - y[j]);
-    }
-  }
-  for (size_t i = 0; i < d; ++i)
-    for (size_t j = 0; j < i; ++j) S[j * d + i] = S[i * d + j];
-}
-
 static specot_status exact_oracle(void *data, specot_ctx *ctx, const double *Q, size_t slot,
                                   double *S_new, double *value) {
   specot_spectral_ws *ws = data;
@@ -162,7 +147,7 @@ static specot_status exact_oracle(void *data, specot_ctx *ctx, const double *Q, 
   size_t *rows = ws->crow + slot * ws->colnnz, *cols = ws->ccol + slot * ws->colnnz;
   double *mass = ws->cmass + slot * ws->colnnz;
   ws->cnnz[slot] = specot_ot_emd_plan(ws->emd, rows, cols, mass);
-  sigma_sparse(ws->X, ws->Y, d, rows, cols, mass, ws->cnnz[slot], S_new);
+  spec_sigma_sparse(ws->X, ws->Y, d, rows, cols, mass, ws->cnnz[slot], S_new);
   /* Certified lower bound from the potentials: shifting f by the most
    * negative reduced cost makes (f, g) dual feasible (total mass 1). */
   *value = res.dual_objective + fmin(0.0, res.min_reduced_cost);
@@ -488,7 +473,7 @@ specot_status specot_spectral_solve(specot_ctx *ctx, specot_spectral_ws *ws,
   if (st < 0) return st;
   /* Plan of the best upper bound; Sigma and UB recomputed from it. */
   res->plan_nnz = entropic ? entropic_assemble(ws) : assemble_plan(ws, ws->entries);
-  sigma_sparse(X, Y, d, ws->prow, ws->pcol, ws->pmass, res->plan_nnz, ws->sigma);
+  spec_sigma_sparse(X, Y, d, ws->prow, ws->pcol, ws->pmass, res->plan_nnz, ws->sigma);
   if (spec_eig_sym(&ws->eig, ws->sigma, ws->w, ws->U) != 0)
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition failed");
   memcpy(ws->dual, ws->cg.Qbest, d * d * sizeof *ws->dual);
