@@ -41,12 +41,47 @@ int cli_parse_double_list(const char *s, double *out, int max);
 /* Fetches the value of option argv[*i] (advancing *i); NULL (and a usage message) if missing. */
 const char *cli_option_value(const char *cmd, int argc, char **argv, int *i);
 
-/* Reads an array with finite values required; on failure prints the error and
- * returns the exit code (non-zero). */
+/* Option values.  Call one when argv[*i] is an option that takes a value: it takes
+ * the next argument (advancing *i), parses it, checks lo <= value <= hi and stores
+ * it in *out.  Returns 0, or prints one usage line naming the option and the value
+ * ("bad value 'V' for --opt (need NEED)"; NEED NULL omits the parenthesis) and
+ * returns CLI_EXIT_USAGE, leaving *out unchanged.  Doubles: NaN is never accepted;
+ * 'inf' is, within [lo, hi]; pass -INFINITY/INFINITY for any number, DBL_MAX for
+ * "finite", DBL_TRUE_MIN as lo for "> 0". */
+int cli_opt_str(const char *cmd, int argc, char **argv, int *i, const char **out);
+int cli_opt_double(const char *cmd, int argc, char **argv, int *i, double *out, double lo,
+                   double hi, const char *need);
+int cli_opt_size(const char *cmd, int argc, char **argv, int *i, size_t *out, size_t lo, size_t hi,
+                 const char *need);
+/* An argument that matched no option: "-x..." is an unknown option, otherwise it
+ * fills slots[*count] while *count < max ("-" alone is positional).  Returns 0 or
+ * CLI_EXIT_USAGE after a usage line. */
+int cli_positional(const char *cmd, const char *arg, const char **slots, int max, int *count);
+/* Prints "specot CMD: error: out of memory"; returns CLI_EXIT_NUMERICAL. */
+int cli_out_of_memory(const char *cmd);
+
+/* Array reads.  Each prints a one-line error and returns the exit code (non-zero)
+ * on failure; the arrays are always safe to specot_array_free afterwards. */
+/* Reads an array with finite values required. */
 int cli_read_array(const char *cmd, const char *path, specot_array *out);
+/* Reads the point clouds X (n x d) and Y (m x d) and checks they share d. */
+int cli_read_points(const char *cmd, const char *xpath, const char *ypath, specot_array *X,
+                    specot_array *Y);
+/* Reads `len` values in any layout (1-D, a row or a column), e.g. weights; path
+ * NULL leaves *out empty (data NULL) and returns 0.  `what` names the array in the
+ * message "WHAT 'PATH' has 3 entries, expected 4". */
+int cli_read_vector(const char *cmd, const char *path, size_t len, const char *what,
+                    specot_array *out);
+/* Reads a rows x cols matrix: "dimension mismatch: WHAT 'PATH' is 3 x 4, expected 4 x 4". */
+int cli_read_matrix(const char *cmd, const char *path, size_t rows, size_t cols, const char *what,
+                    specot_array *out);
+
 /* Writes an array; on failure prints the error and returns the exit code. */
-int cli_write_array(const char *cmd, const char *path, const double *data, size_t rows,
-                    size_t cols, int ndim);
+int cli_write_array(const char *cmd, const char *path, const double *data, size_t rows, size_t cols,
+                    int ndim);
+/* Writes a sparse transport plan as nnz x 3 rows (row index, column index, mass). */
+int cli_write_plan(const char *cmd, const char *path, const size_t *rows, const size_t *cols,
+                   const double *mass, size_t nnz);
 
 /* Minimal JSON object writer on a FILE: numbers print with %.17g; non-finite
  * numbers print as the strings "inf", "-inf", "nan". */

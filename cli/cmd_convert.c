@@ -16,9 +16,9 @@ static void usage(FILE *out) {
 }
 
 int cmd_convert(int argc, char **argv) {
-  const char *in = NULL, *out = NULL;
-  int json = 0, allow_nonfinite = 0;
-  for (int i = 1; i < argc; ++i) {
+  const char *pos[2] = {NULL, NULL};
+  int json = 0, allow_nonfinite = 0, npos = 0, rc = CLI_EXIT_OK;
+  for (int i = 1; i < argc && !rc; ++i) {
     if (cli_is_help(argv[i])) {
       usage(stdout);
       return CLI_EXIT_OK;
@@ -26,26 +26,21 @@ int cmd_convert(int argc, char **argv) {
       json = 1;
     } else if (strcmp(argv[i], "--allow-nonfinite") == 0) {
       allow_nonfinite = 1;
-    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-      return cli_usage_error("convert", "unknown option '%s'", argv[i]);
-    } else if (!in) {
-      in = argv[i];
-    } else if (!out) {
-      out = argv[i];
     } else {
-      return cli_usage_error("convert", "unexpected argument '%s'", argv[i]);
+      rc = cli_positional("convert", argv[i], pos, 2, &npos);
     }
   }
-  if (!in || !out) return cli_usage_error("convert", "needs an input and an output file");
+  if (rc) return rc;
+  if (npos < 2) return cli_usage_error("convert", "needs an input and an output file");
+  const char *in = pos[0], *out = pos[1];
   specot_ctx *ctx = specot_ctx_alloc();
-  if (!ctx) return CLI_EXIT_NUMERICAL;
+  if (!ctx) return cli_out_of_memory("convert");
   specot_io_read_opts opts;
   specot_io_read_opts_init(&opts);
   opts.require_finite = !allow_nonfinite;
   specot_array a;
   specot_status st = specot_io_read(ctx, in, &opts, &a);
   if (st == SPECOT_OK) st = specot_io_write(ctx, out, a.data, a.rows, a.cols, a.ndim);
-  int rc = CLI_EXIT_OK;
   if (st < 0) {
     rc = cli_report("convert", ctx, st);
   } else if (json) {

@@ -25,7 +25,8 @@ static void usage(FILE *out) {
           "usage: specot demo [--out DIR] [--only NAME] [--full] [--quiet]\n"
           "Runs the built-in demonstration and writes its results (arrays, JSON, PNG\n"
           "pictures) under DIR (default: out).  Sections:\n");
-  for (int i = 0; i < NSECTIONS; ++i) fprintf(out, "  %-12s %s\n", sections[i].name, sections[i].summary);
+  for (int i = 0; i < NSECTIONS; ++i)
+    fprintf(out, "  %-12s %s\n", sections[i].name, sections[i].summary);
   fprintf(out,
           "Options:\n"
           "  --out DIR    output folder, created if missing (default out)\n"
@@ -37,37 +38,39 @@ static void usage(FILE *out) {
 int cmd_demo(int argc, char **argv) {
   demo_opts opts = {"out", 0, 0};
   const char *only = NULL;
-  for (int i = 1; i < argc; ++i) {
+  int rc = CLI_EXIT_OK, npos = 0;
+  for (int i = 1; i < argc && !rc; ++i) {
     if (cli_is_help(argv[i])) {
       usage(stdout);
       return CLI_EXIT_OK;
     } else if (strcmp(argv[i], "--out") == 0) {
-      if (!(opts.outdir = cli_option_value("demo", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str("demo", argc, argv, &i, &opts.outdir);
     } else if (strcmp(argv[i], "--only") == 0) {
-      if (!(only = cli_option_value("demo", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str("demo", argc, argv, &i, &only);
     } else if (strcmp(argv[i], "--full") == 0) {
       opts.full = 1;
     } else if (strcmp(argv[i], "--quiet") == 0) {
       opts.quiet = 1;
     } else {
-      return cli_usage_error("demo", "unknown option '%s'", argv[i]);
+      rc = cli_positional("demo", argv[i], NULL, 0, &npos);
     }
   }
+  if (rc) return rc;
   if (only) {
     int found = 0;
     for (int i = 0; i < NSECTIONS; ++i) found |= strcmp(only, sections[i].name) == 0;
     if (!found) return cli_usage_error("demo", "unknown section '%s'", only);
   }
   if (mkdir(opts.outdir, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "specot demo: error: cannot create folder '%s': %s\n", opts.outdir, strerror(errno));
+    fprintf(stderr, "specot demo: error: cannot create folder '%s': %s\n", opts.outdir,
+            strerror(errno));
     return CLI_EXIT_INPUT;
   }
   printf("specot %s demo — results under %s/\n", specot_version(), opts.outdir);
   for (int i = 0; i < NSECTIONS; ++i) {
     if (only && strcmp(only, sections[i].name) != 0) continue;
     printf("\n== %s: %s ==\n", sections[i].name, sections[i].summary);
-    const int rc = sections[i].run(&opts);
-    if (rc != CLI_EXIT_OK) return rc;
+    if ((rc = sections[i].run(&opts)) != CLI_EXIT_OK) return rc;
   }
   return CLI_EXIT_OK;
 }

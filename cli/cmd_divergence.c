@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "specot/ot.h"
 
+static const char CMD[] = "divergence";
+
 static void usage(FILE *out) {
   fprintf(out,
           "usage: specot divergence X.npy Y.npy --eps E [--a a.npy] [--b b.npy] [--scale S]\n"
@@ -23,84 +25,65 @@ static void usage(FILE *out) {
 }
 
 int cmd_divergence(int argc, char **argv) {
-  const char *xs = NULL, *ys = NULL, *as = NULL, *bs = NULL, *gx = NULL, *gy = NULL;
-  double eps = 0.0, scale = 1.0, tol = 0.0;
-  int json = 0, have_eps = 0, have_tol = 0;
-  for (int i = 1; i < argc; ++i) {
-    const char *arg = argv[i], *v;
+  const char *pos[2] = {NULL, NULL}, *as = NULL, *bs = NULL, *gx = NULL, *gy = NULL;
+  double eps = NAN, scale = 1.0, tol = NAN;
+  int json = 0, npos = 0, rc = CLI_EXIT_OK;
+  for (int i = 1; i < argc && !rc; ++i) {
+    const char *arg = argv[i];
     if (cli_is_help(arg)) {
       usage(stdout);
       return CLI_EXIT_OK;
     } else if (strcmp(arg, "--json") == 0) {
       json = 1;
-    } else if (strcmp(arg, "--eps") == 0 || strcmp(arg, "--scale") == 0 ||
-               strcmp(arg, "--tol") == 0) {
-      if (!(v = cli_option_value("divergence", argc, argv, &i))) return CLI_EXIT_USAGE;
-      double *dst = arg[2] == 'e' ? &eps : arg[2] == 's' ? &scale : &tol;
-      if (cli_parse_double(v, dst) != 0)
-        return cli_usage_error("divergence", "bad value '%s' for %s", v, arg);
-      if (arg[2] == 'e') have_eps = 1;
-      if (arg[2] == 't') have_tol = 1;
-    } else if (strcmp(arg, "--a") == 0 || strcmp(arg, "--b") == 0 ||
-               strcmp(arg, "--grad") == 0 || strcmp(arg, "--grad-y") == 0) {
-      if (!(v = cli_option_value("divergence", argc, argv, &i))) return CLI_EXIT_USAGE;
-      if (strcmp(arg, "--a") == 0) as = v;
-      else if (strcmp(arg, "--b") == 0) bs = v;
-      else if (strcmp(arg, "--grad") == 0) gx = v;
-      else gy = v;
-    } else if (arg[0] == '-' && arg[1] != '\0') {
-      return cli_usage_error("divergence", "unknown option '%s'", arg);
-    } else if (!xs) {
-      xs = arg;
-    } else if (!ys) {
-      ys = arg;
+    } else if (strcmp(arg, "--eps") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &eps, -INFINITY, INFINITY, NULL);
+    } else if (strcmp(arg, "--scale") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &scale, -INFINITY, INFINITY, NULL);
+    } else if (strcmp(arg, "--tol") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &tol, -INFINITY, INFINITY, NULL);
+    } else if (strcmp(arg, "--a") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &as);
+    } else if (strcmp(arg, "--b") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &bs);
+    } else if (strcmp(arg, "--grad") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &gx);
+    } else if (strcmp(arg, "--grad-y") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &gy);
     } else {
-      return cli_usage_error("divergence", "unexpected argument '%s'", arg);
+      rc = cli_positional(CMD, arg, pos, 2, &npos);
     }
   }
-  if (!xs || !ys) return cli_usage_error("divergence", "needs two point files X and Y");
-  if (!have_eps) return cli_usage_error("divergence", "--eps is required");
+  if (rc) return rc;
+  if (npos < 2) return cli_usage_error(CMD, "needs two point files X and Y");
+  if (isnan(eps)) return cli_usage_error(CMD, "--eps is required");
   specot_array X = {0}, Y = {0}, A = {0}, B = {0};
   double *gradx = NULL, *grady = NULL;
   specot_ctx *ctx = NULL;
-  int rc;
-  if ((rc = cli_read_array("divergence", xs, &X)) || (rc = cli_read_array("divergence", ys, &Y)))
+  if ((rc = cli_read_points(CMD, pos[0], pos[1], &X, &Y)) ||
+      (rc = cli_read_vector(CMD, as, X.rows, "weight vector a", &A)) ||
+      (rc = cli_read_vector(CMD, bs, Y.rows, "weight vector b", &B)))
     goto done;
-  if (X.cols != Y.cols) {
-    fprintf(stderr, "specot divergence: error: X has d = %zu columns but Y has %zu\n", X.cols,
-            Y.cols);
-    rc = CLI_EXIT_INPUT;
-    goto done;
-  }
-  if (as && (rc = cli_read_array("divergence", as, &A))) goto done;
-  if (bs && (rc = cli_read_array("divergence", bs, &B))) goto done;
-  if ((as && A.rows * A.cols != X.rows) || (bs && B.rows * B.cols != Y.rows)) {
-    fprintf(stderr, "specot divergence: error: weights must have n = %zu and m = %zu entries\n",
-            X.rows, Y.rows);
-    rc = CLI_EXIT_INPUT;
-    goto done;
-  }
   gradx = gx ? malloc(X.rows * X.cols * sizeof *gradx) : NULL;
   grady = gy ? malloc(Y.rows * Y.cols * sizeof *grady) : NULL;
   ctx = specot_ctx_alloc();
   if ((gx && !gradx) || (gy && !grady) || !ctx) {
-    rc = CLI_EXIT_NUMERICAL;
+    rc = cli_out_of_memory(CMD);
     goto done;
   }
   specot_ot_sinkhorn_opts opts;
   specot_ot_sinkhorn_opts_init(&opts);
-  if (have_tol) opts.tol = tol;
+  if (!isnan(tol)) opts.tol = tol;
   specot_ot_divergence_result res;
   const specot_status st =
       specot_ot_divergence(ctx, X.rows, Y.rows, X.cols, X.data, as ? A.data : NULL, Y.data,
                            bs ? B.data : NULL, scale, eps, &opts, gradx, grady, NULL, NULL, &res);
   if (st < 0) {
-    rc = cli_report("divergence", ctx, st);
+    rc = cli_report(CMD, ctx, st);
     goto done;
   }
-  cli_warn("divergence", ctx, st);
-  if (gx && (rc = cli_write_array("divergence", gx, gradx, X.rows, X.cols, 2))) goto done;
-  if (gy && (rc = cli_write_array("divergence", gy, grady, Y.rows, Y.cols, 2))) goto done;
+  cli_warn(CMD, ctx, st);
+  if (gx && (rc = cli_write_array(CMD, gx, gradx, X.rows, X.cols, 2))) goto done;
+  if (gy && (rc = cli_write_array(CMD, gy, grady, Y.rows, Y.cols, 2))) goto done;
   if (json) {
     cli_json j;
     cli_json_begin(&j, stdout);

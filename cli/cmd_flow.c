@@ -1,6 +1,7 @@
 /* `specot flow`: spectral particle flows on built-in models, with trajectory
  * logging, an energy plot, a progress bar, and atomic checkpoint / resume. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,9 @@ static void model_free(model *m) {
   memset(m, 0, sizeof *m);
 }
 
-static double pick(double v, double def) { return isnan(v) ? def : v; }
+static double pick(double v, double def) {
+  return isnan(v) ? def : v;
+}
 
 /* malloc of a * b doubles; NULL (never a wrapped-around size) on overflow. */
 static double *alloc_doubles(size_t a, size_t b) {
@@ -96,8 +99,10 @@ static double *alloc_doubles(size_t a, size_t b) {
 
 /* One-line message for a failed allocation; returns the exit code. */
 static int out_of_memory(size_t n) {
-  if (n) fprintf(stderr, "specot flow: error: out of memory (%zu particles)\n", n);
-  else fprintf(stderr, "specot flow: error: out of memory\n");
+  if (n)
+    fprintf(stderr, "specot flow: error: out of memory (%zu particles)\n", n);
+  else
+    fprintf(stderr, "specot flow: error: out of memory\n");
   return CLI_EXIT_NUMERICAL;
 }
 
@@ -106,9 +111,12 @@ static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
   specot_flow_opts_init(&m->opts);
   specot_flow_opts *o = &m->opts;
   o->p = p;
-  if (strcmp(c->method, "euler") == 0) o->method = SPECOT_FLOW_EULER;
-  else if (strcmp(c->method, "momentum") == 0) o->method = SPECOT_FLOW_MOMENTUM;
-  else o->method = SPECOT_FLOW_HAMILTONIAN;
+  if (strcmp(c->method, "euler") == 0)
+    o->method = SPECOT_FLOW_EULER;
+  else if (strcmp(c->method, "momentum") == 0)
+    o->method = SPECOT_FLOW_MOMENTUM;
+  else
+    o->method = SPECOT_FLOW_HAMILTONIAN;
   const int ham = o->method == SPECOT_FLOW_HAMILTONIAN;
   specot_status st = SPECOT_OK;
   specot_rng rng;
@@ -148,7 +156,8 @@ static int build_model(const flow_cfg *c, double p, model *m, specot_ctx *ctx) {
     specot_rng_fill_normal(&rng, m->x0, m->n * 2, 0.0, 0.3);
     for (size_t i = 0; i < m->n; ++i) m->x0[2 * i] -= 1.5;
     for (size_t j = 0; j < mt; ++j) {
-      const double a = 6.283185307179586 * specot_rng_uniform(&rng), r = 1.0 + 0.05 * specot_rng_normal(&rng);
+      const double a = 6.283185307179586 * specot_rng_uniform(&rng),
+                   r = 1.0 + 0.05 * specot_rng_normal(&rng);
       y[2 * j] = r * cos(a);
       y[2 * j + 1] = r * sin(a);
     }
@@ -218,8 +227,8 @@ static int traj_push(traj *t, double p, const specot_flow_diag *d) {
     t->cap = cap;
   }
   double *r = t->rows + t->len * NCOL;
-  const double v[NCOL] = {p, (double)d->step, d->t, d->energy, d->dissipation, d->ratio,
-                          d->kinetic, d->hamiltonian, d->distance, d->step_norm};
+  const double v[NCOL] = {p,        (double)d->step, d->t,           d->energy,   d->dissipation,
+                          d->ratio, d->kinetic,      d->hamiltonian, d->distance, d->step_norm};
   memcpy(r, v, sizeof v);
   t->len++;
   return 0;
@@ -249,11 +258,14 @@ static int write_text_atomic(const char *path, const char *head, const traj *t) 
   return CLI_EXIT_OK;
 }
 
-static const char TRAJ_HEAD[] = "# p,step,t,energy,dissipation,ratio,kinetic,hamiltonian,distance,step_norm\n";
+static const char TRAJ_HEAD[] =
+    "# p,step,t,energy,dissipation,ratio,kinetic,hamiltonian,distance,step_norm\n";
 
 static void fmt_p(double p, char *buf, size_t len) {
-  if (isinf(p)) snprintf(buf, len, "inf");
-  else snprintf(buf, len, "%g", p);
+  if (isinf(p))
+    snprintf(buf, len, "inf");
+  else
+    snprintf(buf, len, "%g", p);
 }
 
 static double now(void) {
@@ -264,8 +276,8 @@ static double now(void) {
 
 /* Progress on stderr: a bar redrawn every 0.2 s on a terminal, otherwise one
  * line per 10% of the run. */
-static void progress(const flow_cfg *c, double p, size_t step, size_t total, double energy, double t0,
-                     size_t step0, double *last) {
+static void progress(const flow_cfg *c, double p, size_t step, size_t total, double energy,
+                     double t0, size_t step0, double *last) {
   if (c->quiet || total == 0) return;
   const int tty = isatty(2);
   const double t = now();
@@ -279,7 +291,8 @@ static void progress(const flow_cfg *c, double p, size_t step, size_t total, dou
   fmt_p(p, pb, sizeof pb);
   fputs(tty ? "\r[" : "[", stderr);
   for (int k = 0; k < width; ++k) fputc(k < fill ? '#' : '.', stderr);
-  fprintf(stderr, "] p=%s %zu/%zu %.0f steps/s E=%.4e ETA %.0fs   ", pb, step, total, rate, energy, eta);
+  fprintf(stderr, "] p=%s %zu/%zu %.0f steps/s E=%.4e ETA %.0fs   ", pb, step, total, rate, energy,
+          eta);
   if (!tty || step >= total) fputc('\n', stderr);
   fflush(stderr);
 }
@@ -294,13 +307,13 @@ static int save_cfg(const flow_cfg *c, const char *dir) {
     fprintf(stderr, "specot flow: error: cannot write '%s'\n", path);
     return CLI_EXIT_INPUT;
   }
-  fprintf(fp, "model=%s\nmethod=%s\np=%.17g\nparticles=%zu\nseed=%llu\n", c->model, c->method, c->ps[0], c->n,
-          (unsigned long long)c->seed);
+  fprintf(fp, "model=%s\nmethod=%s\np=%.17g\nparticles=%zu\nseed=%llu\n", c->model, c->method,
+          c->ps[0], c->n, (unsigned long long)c->seed);
   const struct {
     const char *k;
     double v;
-  } d[] = {{"dt", c->dt}, {"gamma", c->gamma}, {"eps", c->eps}, {"tau", c->tau}, {"max_step", c->max_step},
-           {"clamp", c->clamp}};
+  } d[] = {{"dt", c->dt},   {"gamma", c->gamma},       {"eps", c->eps},
+           {"tau", c->tau}, {"max_step", c->max_step}, {"clamp", c->clamp}};
   for (size_t k = 0; k < sizeof d / sizeof d[0]; ++k) fprintf(fp, "%s=%.17g\n", d[k].k, d[k].v);
   fprintf(fp, "log_every=%zu\ncheckpoint_every=%zu\n", c->log_every, c->ckpt_every);
   return fclose(fp) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
@@ -323,19 +336,32 @@ static int load_cfg(flow_cfg *c, const char *dir) {
     char *v = eq + 1;
     v[strcspn(v, "\n")] = '\0';
     double x = strtod(v, NULL);
-    if (strcmp(line, "model") == 0) snprintf(cfg_model, sizeof cfg_model, "%s", v), c->model = cfg_model;
-    else if (strcmp(line, "method") == 0) snprintf(cfg_method, sizeof cfg_method, "%s", v), c->method = cfg_method;
-    else if (strcmp(line, "p") == 0) c->ps[0] = x, c->np = 1;
-    else if (strcmp(line, "particles") == 0) c->n = (size_t)strtoull(v, NULL, 10);
-    else if (strcmp(line, "seed") == 0) c->seed = (uint64_t)strtoull(v, NULL, 10);
-    else if (strcmp(line, "dt") == 0) c->dt = x;
-    else if (strcmp(line, "gamma") == 0) c->gamma = x;
-    else if (strcmp(line, "eps") == 0) c->eps = x;
-    else if (strcmp(line, "tau") == 0) c->tau = x;
-    else if (strcmp(line, "max_step") == 0) c->max_step = x;
-    else if (strcmp(line, "clamp") == 0) c->clamp = x;
-    else if (strcmp(line, "log_every") == 0) c->log_every = (size_t)strtoull(v, NULL, 10);
-    else if (strcmp(line, "checkpoint_every") == 0 && c->ckpt_every == 0) c->ckpt_every = (size_t)strtoull(v, NULL, 10);
+    if (strcmp(line, "model") == 0)
+      snprintf(cfg_model, sizeof cfg_model, "%s", v), c->model = cfg_model;
+    else if (strcmp(line, "method") == 0)
+      snprintf(cfg_method, sizeof cfg_method, "%s", v), c->method = cfg_method;
+    else if (strcmp(line, "p") == 0)
+      c->ps[0] = x, c->np = 1;
+    else if (strcmp(line, "particles") == 0)
+      c->n = (size_t)strtoull(v, NULL, 10);
+    else if (strcmp(line, "seed") == 0)
+      c->seed = (uint64_t)strtoull(v, NULL, 10);
+    else if (strcmp(line, "dt") == 0)
+      c->dt = x;
+    else if (strcmp(line, "gamma") == 0)
+      c->gamma = x;
+    else if (strcmp(line, "eps") == 0)
+      c->eps = x;
+    else if (strcmp(line, "tau") == 0)
+      c->tau = x;
+    else if (strcmp(line, "max_step") == 0)
+      c->max_step = x;
+    else if (strcmp(line, "clamp") == 0)
+      c->clamp = x;
+    else if (strcmp(line, "log_every") == 0)
+      c->log_every = (size_t)strtoull(v, NULL, 10);
+    else if (strcmp(line, "checkpoint_every") == 0 && c->ckpt_every == 0)
+      c->ckpt_every = (size_t)strtoull(v, NULL, 10);
   }
   fclose(fp);
   if (!c->model || !c->method || c->np != 1) {
@@ -355,7 +381,8 @@ static int load_traj(const char *dir, uint64_t last, traj *t) {
   specot_io_read_opts_init(&ro);
   ro.require_finite = 0; /* the p column holds "inf" */
   const specot_status st = specot_io_read(ctx, path, &ro, &a);
-  if (st == SPECOT_ERR_IO || (st == SPECOT_ERR_FORMAT && strstr(specot_ctx_errmsg(ctx), "empty file"))) {
+  if (st == SPECOT_ERR_IO ||
+      (st == SPECOT_ERR_FORMAT && strstr(specot_ctx_errmsg(ctx), "empty file"))) {
     /* no log yet (or a header-only one): start an empty one */
     specot_ctx_free(ctx);
     return CLI_EXIT_OK;
@@ -391,8 +418,8 @@ typedef struct run_result {
   uint64_t rises, violations, steps;
 } run_result;
 
-static int run_engine(const flow_cfg *c, double p, const char *dir, traj *t, run_result *res, double **xfinal,
-                      size_t *nfinal, size_t *dfinal) {
+static int run_engine(const flow_cfg *c, double p, const char *dir, traj *t, run_result *res,
+                      double **xfinal, size_t *nfinal, size_t *dfinal) {
   specot_ctx *ctx = specot_ctx_alloc();
   model m;
   int rc = build_model(c, p, &m, ctx);
@@ -429,7 +456,8 @@ static int run_engine(const flow_cfg *c, double p, const char *dir, traj *t, run
   while (!st && dg.step < c->steps) {
     st = specot_flow_step(ctx, f, &dg);
     if (st) break;
-    if ((dg.step % c->log_every == 0 || dg.step == c->steps) && traj_push(t, p, &dg)) st = SPECOT_ERR_NOMEM;
+    if ((dg.step % c->log_every == 0 || dg.step == c->steps) && traj_push(t, p, &dg))
+      st = SPECOT_ERR_NOMEM;
     if (!st && c->ckpt_every && dg.step % c->ckpt_every == 0) {
       st = specot_flow_checkpoint_write(ctx, f, ck);
       if (!st) {
@@ -454,8 +482,10 @@ static int run_engine(const flow_cfg *c, double p, const char *dir, traj *t, run
     *nfinal = m.n;
     *dfinal = m.d;
     *xfinal = alloc_doubles(m.n, m.d);
-    if (!*xfinal) rc = out_of_memory(m.n);
-    else memcpy(*xfinal, specot_flow_particles(f), m.n * m.d * sizeof **xfinal);
+    if (!*xfinal)
+      rc = out_of_memory(m.n);
+    else
+      memcpy(*xfinal, specot_flow_particles(f), m.n * m.d * sizeof **xfinal);
   }
   specot_flow_free(f);
   model_free(&m);
@@ -464,8 +494,8 @@ static int run_engine(const flow_cfg *c, double p, const char *dir, traj *t, run
 }
 
 /* Euler on the reduced (mass, direction) system; particles written as (m, omega). */
-static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, double **xfinal, size_t *nfinal,
-                      size_t *dfinal) {
+static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, double **xfinal,
+                      size_t *nfinal, size_t *dfinal) {
   specot_ctx *ctx = specot_ctx_alloc();
   model md;
   int rc = build_model(c, p, &md, ctx);
@@ -474,8 +504,10 @@ static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, dou
     return rc;
   }
   const size_t n = md.n, d = md.d;
-  double *mass = malloc(n * sizeof *mass), *om = malloc(n * d * sizeof *om), *dm = malloc(n * sizeof *dm);
-  double *dom = malloc(n * d * sizeof *dom), *g = malloc(n * d * sizeof *g), *gw = malloc(n * d * sizeof *gw);
+  double *mass = malloc(n * sizeof *mass), *om = malloc(n * d * sizeof *om),
+         *dm = malloc(n * sizeof *dm);
+  double *dom = malloc(n * d * sizeof *dom), *g = malloc(n * d * sizeof *g),
+         *gw = malloc(n * d * sizeof *gw);
   if (!mass || !om || !dm || !dom || !g || !gw) rc = out_of_memory(n);
   for (size_t i = 0; !rc && i < n; ++i) {
     double r2 = 0.0;
@@ -501,15 +533,18 @@ static int run_sphere(const flow_cfg *c, double p, traj *t, run_result *res, dou
     double rate = 0.0;
     for (size_t i = 0; i < n; ++i) {
       const double b = dm[i] / (2.0 * mass[i]);
-      for (size_t k = 0; k < d; ++k) rate += mass[i] * g[i * d + k] * (dom[i * d + k] + b * om[i * d + k]);
+      for (size_t k = 0; k < d; ++k)
+        rate += mass[i] * g[i * d + k] * (dom[i * d + k] + b * om[i * d + k]);
     }
     if (step == 0) {
       res->initial_energy = e;
       res->initial_ratio = ratio;
     }
     res->final_energy = e;
-    specot_flow_diag dg = {step, (double)step * pick(c->dt, md.opts.dt), e, rate, ratio, 0.0, e, dist, 0.0};
-    if ((step % c->log_every == 0 || step == c->steps) && traj_push(t, p, &dg)) rc = out_of_memory(n);
+    specot_flow_diag dg = {
+        step, (double)step * pick(c->dt, md.opts.dt), e, rate, ratio, 0.0, e, dist, 0.0};
+    if ((step % c->log_every == 0 || step == c->steps) && traj_push(t, p, &dg))
+      rc = out_of_memory(n);
     if (step == c->steps) break;
     const double h = md.opts.dt;
     double sw = 0.0;
@@ -586,9 +621,26 @@ static int plot_energy(const char *dir, const traj *t, const flow_cfg *c) {
   return rc;
 }
 
+/* -p P[,P...]: up to MAX_P exponents, each in [1, inf]. */
+static int parse_ps(int argc, char **argv, int *i, flow_cfg *c) {
+  const char *v;
+  int rc = cli_opt_str(CMD, argc, argv, i, &v);
+  if (rc) return rc;
+  c->np = cli_parse_double_list(v, c->ps, MAX_P);
+  if (c->np < 1)
+    return cli_usage_error(CMD, "bad value '%s' for -p (comma list of up to %d numbers)", v, MAX_P);
+  for (int k = 0; k < c->np; ++k)
+    if (!(c->ps[k] >= 1.0)) return cli_usage_error(CMD, "p = %g must be in [1, inf]", c->ps[k]);
+  return CLI_EXIT_OK;
+}
+
+/* Returns 0, a usage exit code, or -1 after printing the help. */
 static int parse_args(int argc, char **argv, flow_cfg *c) {
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i], *v;
+  /* dt, eps and tau divide or scale the dynamics: 0 is meaningless there */
+  static const char POS[] = "a finite number > 0", NONNEG[] = "a finite number >= 0";
+  int rc = CLI_EXIT_OK, npos = 0;
+  for (int i = 1; i < argc && !rc; ++i) {
+    const char *a = argv[i];
     if (cli_is_help(a)) {
       usage(stdout);
       return -1;
@@ -597,65 +649,63 @@ static int parse_args(int argc, char **argv, flow_cfg *c) {
     } else if (strcmp(a, "--quiet") == 0) {
       c->quiet = 1;
     } else if (strcmp(a, "--model") == 0) {
-      if (!(c->model = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &c->model);
     } else if (strcmp(a, "--method") == 0) {
-      if (!(c->method = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &c->method);
     } else if (strcmp(a, "-p") == 0 || strcmp(a, "--p") == 0) {
-      if (!(v = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
-      c->np = cli_parse_double_list(v, c->ps, MAX_P);
-      if (c->np < 1) return cli_usage_error(CMD, "bad value '%s' for -p (comma list of up to %d numbers)", v, MAX_P);
-      for (int k = 0; k < c->np; ++k)
-        if (!(c->ps[k] >= 1.0)) return cli_usage_error(CMD, "p = %g must be in [1, inf]", c->ps[k]);
+      rc = parse_ps(argc, argv, &i, c);
     } else if (strcmp(a, "--out") == 0) {
-      if (!(c->out = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &c->out);
     } else if (strcmp(a, "--resume") == 0) {
-      if (!(c->resume = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
-    } else if (strcmp(a, "--steps") == 0 || strcmp(a, "--particles") == 0 || strcmp(a, "--seed") == 0 ||
-               strcmp(a, "--checkpoint-every") == 0 || strcmp(a, "--log-every") == 0) {
-      if (!(v = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
-      size_t x;
-      if (cli_parse_size(v, &x)) return cli_usage_error(CMD, "bad value '%s' for %s", v, a);
-      if (strcmp(a, "--steps") == 0) c->steps = x;
-      else if (strcmp(a, "--particles") == 0) c->n = x;
-      else if (strcmp(a, "--seed") == 0) c->seed = x;
-      else if (strcmp(a, "--checkpoint-every") == 0) c->ckpt_every = x;
-      else c->log_every = x;
-      if ((strcmp(a, "--particles") == 0 || strcmp(a, "--log-every") == 0) && x == 0)
-        return cli_usage_error(CMD, "%s must be positive", a);
-    } else if (strcmp(a, "--dt") == 0 || strcmp(a, "--gamma") == 0 || strcmp(a, "--eps") == 0 ||
-               strcmp(a, "--tau") == 0 || strcmp(a, "--max-step") == 0 || strcmp(a, "--clamp") == 0) {
-      if (!(v = cli_option_value(CMD, argc, argv, &i))) return CLI_EXIT_USAGE;
-      double x;
-      if (cli_parse_double(v, &x) || !isfinite(x) || x < 0)
-        return cli_usage_error(CMD, "bad value '%s' for %s (need a finite number >= 0)", v, a);
-      /* dt, eps and tau divide or scale the dynamics: 0 is meaningless there */
-      if (x == 0 && (strcmp(a, "--dt") == 0 || strcmp(a, "--eps") == 0 || strcmp(a, "--tau") == 0))
-        return cli_usage_error(CMD, "bad value '%s' for %s (need a finite number > 0)", v, a);
-      if (strcmp(a, "--dt") == 0) c->dt = x;
-      else if (strcmp(a, "--gamma") == 0) c->gamma = x;
-      else if (strcmp(a, "--eps") == 0) c->eps = x;
-      else if (strcmp(a, "--tau") == 0) c->tau = x;
-      else if (strcmp(a, "--max-step") == 0) c->max_step = x;
-      else c->clamp = x;
+      rc = cli_opt_str(CMD, argc, argv, &i, &c->resume);
+    } else if (strcmp(a, "--steps") == 0) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &c->steps, 0, SIZE_MAX, NULL);
+    } else if (strcmp(a, "--particles") == 0) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &c->n, 0, SIZE_MAX, NULL);
+      if (!rc && c->n == 0) rc = cli_usage_error(CMD, "--particles must be positive");
+    } else if (strcmp(a, "--seed") == 0) {
+      size_t seed;
+      rc = cli_opt_size(CMD, argc, argv, &i, &seed, 0, SIZE_MAX, NULL);
+      c->seed = seed;
+    } else if (strcmp(a, "--checkpoint-every") == 0) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &c->ckpt_every, 0, SIZE_MAX, NULL);
+    } else if (strcmp(a, "--log-every") == 0) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &c->log_every, 0, SIZE_MAX, NULL);
+      if (!rc && c->log_every == 0) rc = cli_usage_error(CMD, "--log-every must be positive");
+    } else if (strcmp(a, "--dt") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &c->dt, DBL_TRUE_MIN, DBL_MAX, POS);
+    } else if (strcmp(a, "--eps") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &c->eps, DBL_TRUE_MIN, DBL_MAX, POS);
+    } else if (strcmp(a, "--tau") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &c->tau, DBL_TRUE_MIN, DBL_MAX, POS);
+    } else if (strcmp(a, "--gamma") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &c->gamma, 0.0, DBL_MAX, NONNEG);
+    } else if (strcmp(a, "--max-step") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &c->max_step, 0.0, DBL_MAX, NONNEG);
+    } else if (strcmp(a, "--clamp") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &c->clamp, 0.0, DBL_MAX, NONNEG);
     } else {
-      return cli_usage_error(CMD, "unknown option '%s'", a);
+      rc = cli_positional(CMD, a, NULL, 0, &npos);
     }
   }
-  return 0;
+  return rc;
 }
 
 int cmd_flow(int argc, char **argv) {
-  flow_cfg c = {NULL, {0}, 0, "euler", 2000, 0, 0, 1, 7, NAN, NAN, NAN, NAN, NAN, NAN, NULL, NULL, 0, 0};
+  flow_cfg c = {NULL, {0}, 0,   "euler", 2000, 0,    0,    1, 7, NAN,
+                NAN,  NAN, NAN, NAN,     NAN,  NULL, NULL, 0, 0};
   int rc = parse_args(argc, argv, &c);
   if (rc) return rc < 0 ? CLI_EXIT_OK : rc;
   const size_t steps_arg = c.steps;
   if (c.resume) {
-    if (c.model || c.np) return cli_usage_error(CMD, "--resume takes the model and p from DIR/run.cfg");
+    if (c.model || c.np)
+      return cli_usage_error(CMD, "--resume takes the model and p from DIR/run.cfg");
     if ((rc = load_cfg(&c, c.resume))) return rc;
     c.steps = steps_arg;
     if (!c.out) c.out = c.resume;
   }
-  if (!c.model) return cli_usage_error(CMD, "needs --model (mlp-relu, mmd, quadratic, gaussian-kl, sphere)");
+  if (!c.model)
+    return cli_usage_error(CMD, "needs --model (mlp-relu, mmd, quadratic, gaussian-kl, sphere)");
   const char *models[] = {"mlp-relu", "mmd", "quadratic", "gaussian-kl", "sphere"};
   int known = 0;
   for (size_t k = 0; k < 5; ++k) known |= strcmp(c.model, models[k]) == 0;
@@ -664,7 +714,8 @@ int cmd_flow(int argc, char **argv) {
     return cli_usage_error(CMD, "unknown method '%s' (euler, momentum, hamiltonian)", c.method);
   if (c.np == 0) return cli_usage_error(CMD, "needs -p (e.g. -p inf or -p 1,inf)");
   const int sphere = strcmp(c.model, "sphere") == 0;
-  if (sphere && strcmp(c.method, "euler")) return cli_usage_error(CMD, "the sphere model supports --method euler only");
+  if (sphere && strcmp(c.method, "euler"))
+    return cli_usage_error(CMD, "the sphere model supports --method euler only");
   if ((c.ckpt_every || c.resume) && (c.np > 1 || sphere))
     return cli_usage_error(CMD, "checkpoints need a single p and a particle model (not sphere)");
   if (!c.out) c.out = "out/flow";
@@ -677,7 +728,8 @@ int cmd_flow(int argc, char **argv) {
       (void)mkdir(parent, 0777);
     }
     if (mkdir(c.out, 0777) != 0 && errno != EEXIST) {
-      fprintf(stderr, "specot flow: error: cannot create folder '%s': %s\n", c.out, strerror(errno));
+      fprintf(stderr, "specot flow: error: cannot create folder '%s': %s\n", c.out,
+              strerror(errno));
       return CLI_EXIT_INPUT;
     }
     if (c.ckpt_every && (rc = save_cfg(&c, c.out))) return rc;
@@ -729,8 +781,10 @@ int cmd_flow(int argc, char **argv) {
     cli_json j;
     cli_json_begin(&j, stdout);
     cli_json_str(&j, "model", c.model);
-    if (c.np == 1) cli_json_num(&j, "p", c.ps[0]);
-    else cli_json_array(&j, "p", c.ps, (size_t)c.np);
+    if (c.np == 1)
+      cli_json_num(&j, "p", c.ps[0]);
+    else
+      cli_json_array(&j, "p", c.ps, (size_t)c.np);
     cli_json_str(&j, "method", c.method);
     cli_json_int(&j, "steps", (long long)c.steps);
     model m;
@@ -742,8 +796,10 @@ int cmd_flow(int argc, char **argv) {
       model_free(&m);
     }
     specot_ctx_free(ctx);
-    if (c.np == 1) cli_json_num(&j, "dt", dts[0]);
-    else cli_json_array(&j, "dt", dts, (size_t)c.np);
+    if (c.np == 1)
+      cli_json_num(&j, "dt", dts[0]);
+    else
+      cli_json_array(&j, "dt", dts, (size_t)c.np);
     cli_json_int(&j, "particles", (long long)n);
     double v[6][MAX_P];
     for (int k = 0; k < c.np; ++k) {
@@ -754,12 +810,15 @@ int cmd_flow(int argc, char **argv) {
       v[4][k] = (double)res[k].violations;
       v[5][k] = res[k].wall;
     }
-    const char *keys[6] = {"initial_energy", "final_energy", "initial_dissipation_ratio", "hamiltonian_increases",
-                           "inequality_violations", "wall_seconds"};
+    const char *keys[6] = {
+        "initial_energy",        "final_energy",          "initial_dissipation_ratio",
+        "hamiltonian_increases", "inequality_violations", "wall_seconds"};
     for (int q = 0; q < 6; ++q) {
       if (c.np == 1) {
-        if (q == 3 || q == 4) cli_json_int(&j, keys[q], (long long)v[q][0]);
-        else cli_json_num(&j, keys[q], v[q][0]);
+        if (q == 3 || q == 4)
+          cli_json_int(&j, keys[q], (long long)v[q][0]);
+        else
+          cli_json_num(&j, keys[q], v[q][0]);
       } else {
         cli_json_array(&j, keys[q], v[q], (size_t)c.np);
       }

@@ -1,11 +1,14 @@
 /* `specot gaussian`: certified spectral transport between two Gaussians. */
-#include <math.h>
+#include <float.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "spectral_cli.h"
+
+static const char CMD[] = "gaussian";
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -36,8 +39,9 @@ typedef struct gaussian_args {
 static int parse(int argc, char **argv, gaussian_args *t) {
   memset(t, 0, sizeof *t);
   specot_spectral_opts_init(&t->opts);
-  for (int i = 1; i < argc; ++i) {
-    const int g = cli_spectral_gauge_option("gaussian", argc, argv, &i, &t->gauge, &t->have_gauge);
+  int rc = CLI_EXIT_OK, npos = 0;
+  for (int i = 1; i < argc && !rc; ++i) {
+    const int g = cli_spectral_gauge_option(CMD, argc, argv, &i, &t->gauge, &t->have_gauge);
     if (g < 0) return CLI_EXIT_USAGE;
     if (g > 0) continue;
     const char *o = argv[i];
@@ -50,40 +54,35 @@ static int parse(int argc, char **argv, gaussian_args *t) {
                           : strcmp(o, "--dual") == 0  ? &t->dual
                                                       : NULL;
     if (target) {
-      if (!(*target = cli_option_value("gaussian", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, target);
     } else if (strcmp(o, "--tol") == 0) {
-      const char *v = cli_option_value("gaussian", argc, argv, &i);
-      if (!v || cli_parse_double(v, &t->opts.tol) != 0 || !(t->opts.tol >= 0) || isinf(t->opts.tol))
-        return cli_usage_error("gaussian", "--tol expects a finite number >= 0");
+      rc = cli_opt_double(CMD, argc, argv, &i, &t->opts.tol, 0.0, DBL_MAX, "a finite number >= 0");
     } else if (strcmp(o, "--max-iter") == 0) {
-      const char *v = cli_option_value("gaussian", argc, argv, &i);
-      if (!v || cli_parse_size(v, &t->opts.max_iter) != 0 || t->opts.max_iter == 0)
-        return cli_usage_error("gaussian", "--max-iter expects a positive integer");
+      rc = cli_opt_size(CMD, argc, argv, &i, &t->opts.max_iter, 1, SIZE_MAX, "a positive integer");
     } else if (strcmp(o, "--json") == 0) {
       t->json = 1;
     } else if (strcmp(o, "--quiet") == 0) {
       t->quiet = 1;
     } else {
-      return cli_usage_error("gaussian", "unknown argument '%s'", o);
+      rc = cli_positional(CMD, o, NULL, 0, &npos);
     }
   }
+  if (rc) return rc;
   if (!t->m0 || !t->A || !t->m1 || !t->B)
-    return cli_usage_error("gaussian", "--mean0, --cov0, --mean1 and --cov1 are required");
-  if (!t->have_gauge) return cli_usage_error("gaussian", "give the gauge with -p P or --kyfan K");
+    return cli_usage_error(CMD, "--mean0, --cov0, --mean1 and --cov1 are required");
+  if (!t->have_gauge) return cli_usage_error(CMD, "give the gauge with -p P or --kyfan K");
   return CLI_EXIT_OK;
 }
 
-static int check_shapes(const specot_array *m0, const specot_array *A, const specot_array *m1,
-                        const specot_array *B) {
+/* Reads the means (d entries, d from m0) and the d x d covariances. */
+static int read_inputs(const gaussian_args *t, specot_array *m0, specot_array *A, specot_array *m1,
+                       specot_array *B) {
+  int rc = cli_read_array(CMD, t->m0, m0);
   const size_t d = m0->rows * m0->cols;
-  if (m1->rows * m1->cols != d || A->rows != d || A->cols != d || B->rows != d || B->cols != d) {
-    fprintf(stderr,
-            "specot gaussian: error: dimension mismatch: means have %zu and %zu entries, "
-            "covariances are %zu x %zu and %zu x %zu\n",
-            d, m1->rows * m1->cols, A->rows, A->cols, B->rows, B->cols);
-    return CLI_EXIT_INPUT;
-  }
-  return CLI_EXIT_OK;
+  if (!rc) rc = cli_read_vector(CMD, t->m1, d, "mean m1", m1);
+  if (!rc) rc = cli_read_matrix(CMD, t->A, d, d, "covariance A", A);
+  if (!rc) rc = cli_read_matrix(CMD, t->B, d, d, "covariance B", B);
+  return rc;
 }
 
 int cmd_gaussian(int argc, char **argv) {
@@ -96,41 +95,31 @@ int cmd_gaussian(int argc, char **argv) {
   if (rc) return rc;
   specot_array m0 = {0}, A = {0}, m1 = {0}, B = {0};
   double *buf = NULL;
-  if ((rc = cli_read_array("gaussian", t.m0, &m0)) || (rc = cli_read_array("gaussian", t.A, &A)) ||
-      (rc = cli_read_array("gaussian", t.m1, &m1)) || (rc = cli_read_array("gaussian", t.B, &B)) ||
-      (rc = check_shapes(&m0, &A, &m1, &B)))
-    goto out;
+  if ((rc = read_inputs(&t, &m0, &A, &m1, &B))) goto out;
   const size_t d = A.rows;
   buf = malloc(3 * d * d * sizeof *buf);
   specot_ctx *ctx = specot_ctx_alloc();
   if (!buf || !ctx) {
     specot_ctx_free(ctx);
-    rc = CLI_EXIT_NUMERICAL;
+    rc = cli_out_of_memory(CMD);
     goto out;
   }
   cli_progress ps;
-  cli_progress_begin(&ps, "gaussian");
-  if (!t.quiet) {
-    t.opts.progress = cli_spectral_progress;
-    t.opts.progress_data = &ps;
-  }
+  cli_progress_begin(&ps, CMD, &t.opts, t.quiet);
   specot_spectral_gaussian_result res;
-  const specot_status st = specot_spectral_gaussian(ctx, &t.gauge, d, m0.data, A.data, m1.data,
-                                                    B.data, &t.opts, &res, buf, buf + d * d,
-                                                    buf + 2 * d * d);
+  const specot_status st =
+      specot_spectral_gaussian(ctx, &t.gauge, d, m0.data, A.data, m1.data, B.data, &t.opts, &res,
+                               buf, buf + d * d, buf + 2 * d * d);
   cli_spectral_progress_end(&ps);
   if (st < 0) {
-    rc = cli_report("gaussian", ctx, st);
+    rc = cli_report(CMD, ctx, st);
   } else {
-    if (!t.quiet) cli_warn("gaussian", ctx, st);
+    if (!t.quiet) cli_warn(CMD, ctx, st);
     const char *status = st == SPECOT_OK ? "converged" : "max-iterations";
     if (t.json) {
       cli_json j;
       cli_json_begin(&j, stdout);
-      cli_json_num(&j, "squared_cost", res.squared_cost);
-      cli_json_num(&j, "lower_bound", res.lower_bound);
-      cli_json_num(&j, "gap", res.gap);
-      cli_json_num(&j, "relative_gap", res.relative_gap);
+      cli_spectral_bounds(&j, res.squared_cost, res.lower_bound, res.gap, res.relative_gap);
       cli_json_int(&j, "iterations", (long long)res.iterations);
       cli_json_bool(&j, "closed_form", res.closed_form);
       cli_json_str(&j, "status", status);
@@ -138,14 +127,13 @@ int cmd_gaussian(int argc, char **argv) {
       cli_json_array(&j, "dual", buf + 2 * d * d, d * d);
       cli_json_end(&j);
     } else {
-      printf("squared_cost  %.15g\nlower_bound   %.15g\ngap           %.3g\nrelative_gap  %.3g\n"
-             "iterations    %zu\nclosed_form   %s\nstatus        %s\n",
-             res.squared_cost, res.lower_bound, res.gap, res.relative_gap, res.iterations,
+      cli_spectral_bounds(NULL, res.squared_cost, res.lower_bound, res.gap, res.relative_gap);
+      printf("iterations    %zu\nclosed_form   %s\nstatus        %s\n", res.iterations,
              res.closed_form ? "yes" : "no", status);
     }
-    if (t.cross) rc = cli_write_array("gaussian", t.cross, buf, d, d, 2);
-    if (!rc && t.sigma) rc = cli_write_array("gaussian", t.sigma, buf + d * d, d, d, 2);
-    if (!rc && t.dual) rc = cli_write_array("gaussian", t.dual, buf + 2 * d * d, d, d, 2);
+    if (t.cross) rc = cli_write_array(CMD, t.cross, buf, d, d, 2);
+    if (!rc && t.sigma) rc = cli_write_array(CMD, t.sigma, buf + d * d, d, d, 2);
+    if (!rc && t.dual) rc = cli_write_array(CMD, t.dual, buf + 2 * d * d, d, d, 2);
   }
   specot_ctx_free(ctx);
 out:

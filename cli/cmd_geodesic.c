@@ -1,5 +1,6 @@
 /* `specot geodesic`: displacement interpolation mu_t from an optimal
  * spectral transport plan. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,8 @@
 
 #include "cli.h"
 #include "spectral_cli.h"
+
+static const char CMD[] = "geodesic";
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -24,101 +27,76 @@ int cmd_geodesic(int argc, char **argv) {
   }
   const char *pos[2] = {NULL, NULL}, *out = NULL, *wout = NULL, *pa = NULL, *pb = NULL;
   specot_gauge gauge;
-  int have = 0, npos = 0, quiet = 0, have_t = 0;
-  double t = 0.0;
+  int have = 0, npos = 0, quiet = 0, rc = CLI_EXIT_OK;
+  double t = NAN;
   specot_spectral_opts opts;
   specot_spectral_opts_init(&opts);
-  for (int i = 1; i < argc; ++i) {
-    const int g = cli_spectral_gauge_option("geodesic", argc, argv, &i, &gauge, &have);
+  for (int i = 1; i < argc && !rc; ++i) {
+    const int g = cli_spectral_gauge_option(CMD, argc, argv, &i, &gauge, &have);
     if (g < 0) return CLI_EXIT_USAGE;
     if (g > 0) continue;
     const char *o = argv[i];
     if (strcmp(o, "-t") == 0) {
-      const char *v = cli_option_value("geodesic", argc, argv, &i);
-      if (!v || cli_parse_double(v, &t) != 0 || !(t >= 0.0 && t <= 1.0))
-        return cli_usage_error("geodesic", "-t expects a number in [0, 1]");
-      have_t = 1;
+      rc = cli_opt_double(CMD, argc, argv, &i, &t, 0.0, 1.0, "a number in [0, 1]");
     } else if (strcmp(o, "-o") == 0) {
-      if (!(out = cli_option_value("geodesic", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &out);
     } else if (strcmp(o, "--weights-out") == 0) {
-      if (!(wout = cli_option_value("geodesic", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &wout);
     } else if (strcmp(o, "--a") == 0) {
-      if (!(pa = cli_option_value("geodesic", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &pa);
     } else if (strcmp(o, "--b") == 0) {
-      if (!(pb = cli_option_value("geodesic", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, &pb);
     } else if (strcmp(o, "--tol") == 0) {
-      const char *v = cli_option_value("geodesic", argc, argv, &i);
-      if (!v || cli_parse_double(v, &opts.tol) != 0 || !(opts.tol >= 0) || isinf(opts.tol))
-        return cli_usage_error("geodesic", "--tol expects a finite number >= 0");
+      rc = cli_opt_double(CMD, argc, argv, &i, &opts.tol, 0.0, DBL_MAX, "a finite number >= 0");
     } else if (strcmp(o, "--quiet") == 0) {
       quiet = 1;
-    } else if (o[0] == '-' && o[1] != '\0') {
-      return cli_usage_error("geodesic", "unknown option '%s'", o);
-    } else if (npos < 2) {
-      pos[npos++] = o;
     } else {
-      return cli_usage_error("geodesic", "unexpected argument '%s'", o);
+      rc = cli_positional(CMD, o, pos, 2, &npos);
     }
   }
-  if (npos != 2) return cli_usage_error("geodesic", "expected two point files X and Y");
-  if (!have) return cli_usage_error("geodesic", "give the gauge with -p P or --kyfan K");
-  if (!have_t || !out) return cli_usage_error("geodesic", "-t T and -o FILE are required");
+  if (rc) return rc;
+  if (npos != 2) return cli_usage_error(CMD, "expected two point files X and Y");
+  if (!have) return cli_usage_error(CMD, "give the gauge with -p P or --kyfan K");
+  if (isnan(t) || !out) return cli_usage_error(CMD, "-t T and -o FILE are required");
   specot_array X = {0}, Y = {0}, a = {0}, b = {0};
   double *Z = NULL, *w = NULL;
   specot_ctx *ctx = NULL;
   specot_spectral_ws *ws = NULL;
-  int rc;
-  if ((rc = cli_read_array("geodesic", pos[0], &X)) || (rc = cli_read_array("geodesic", pos[1], &Y)))
+  if ((rc = cli_read_points(CMD, pos[0], pos[1], &X, &Y)) ||
+      (rc = cli_read_vector(CMD, pa, X.rows, "weight vector a", &a)) ||
+      (rc = cli_read_vector(CMD, pb, Y.rows, "weight vector b", &b)))
     goto done;
-  if (X.cols != Y.cols) {
-    fprintf(stderr, "specot geodesic: error: dimension mismatch: X has d = %zu, Y has d = %zu\n",
-            X.cols, Y.cols);
-    rc = CLI_EXIT_INPUT;
-    goto done;
-  }
-  if ((pa && (rc = cli_read_array("geodesic", pa, &a))) ||
-      (pb && (rc = cli_read_array("geodesic", pb, &b))))
-    goto done;
-  if ((pa && a.rows * a.cols != X.rows) || (pb && b.rows * b.cols != Y.rows)) {
-    fprintf(stderr, "specot geodesic: error: weight files must have one entry per point\n");
-    rc = CLI_EXIT_INPUT;
-    goto done;
-  }
   ctx = specot_ctx_alloc();
   ws = ctx ? specot_spectral_ws_alloc(ctx, X.rows, Y.rows, X.cols, 0) : NULL;
   if (!ws) {
-    rc = ctx ? cli_report("geodesic", ctx, specot_ctx_status(ctx)) : CLI_EXIT_NUMERICAL;
+    rc = ctx ? cli_report(CMD, ctx, specot_ctx_status(ctx)) : cli_out_of_memory(CMD);
     goto done;
   }
   cli_progress ps;
-  cli_progress_begin(&ps, "geodesic");
-  if (!quiet) {
-    opts.progress = cli_spectral_progress;
-    opts.progress_data = &ps;
-  }
+  cli_progress_begin(&ps, CMD, &opts, quiet);
   specot_spectral_result res;
-  specot_status st = specot_spectral_solve(ctx, ws, &gauge, X.data, a.data, Y.data, b.data, &opts,
-                                           &res);
+  specot_status st =
+      specot_spectral_solve(ctx, ws, &gauge, X.data, a.data, Y.data, b.data, &opts, &res);
   cli_spectral_progress_end(&ps);
   if (st < 0) {
-    rc = cli_report("geodesic", ctx, st);
+    rc = cli_report(CMD, ctx, st);
     goto done;
   }
-  if (!quiet) cli_warn("geodesic", ctx, st);
+  if (!quiet) cli_warn(CMD, ctx, st);
   Z = malloc((res.plan_nnz * X.cols + 1) * sizeof *Z);
   w = malloc((res.plan_nnz + 1) * sizeof *w);
   if (!Z || !w) {
-    rc = CLI_EXIT_NUMERICAL;
+    rc = cli_out_of_memory(CMD);
     goto done;
   }
   st = specot_spectral_geodesic(ctx, X.data, X.rows, Y.data, Y.rows, X.cols, res.plan_rows,
                                 res.plan_cols, res.plan_mass, res.plan_nnz, t, Z, w);
   if (st < 0) {
-    rc = cli_report("geodesic", ctx, st);
+    rc = cli_report(CMD, ctx, st);
     goto done;
   }
-  rc = cli_write_array("geodesic", out, Z, res.plan_nnz, X.cols, 2);
-  if (!rc && wout) rc = cli_write_array("geodesic", wout, w, res.plan_nnz, 1, 1);
+  rc = cli_write_array(CMD, out, Z, res.plan_nnz, X.cols, 2);
+  if (!rc && wout) rc = cli_write_array(CMD, wout, w, res.plan_nnz, 1, 1);
   if (!rc)
     printf("t %.6g: %zu atoms written to %s; W^2(mu_0, mu_1) = %.15g (relative gap %.3g)\n", t,
            res.plan_nnz, out, res.squared_cost, res.relative_gap);

@@ -8,13 +8,14 @@
 #include "specot/linalg.h"
 
 static void usage_norm(FILE *out) {
-  fprintf(out, "usage: specot norm A.npy --schatten R [--json]\n"
-               "Prints the Schatten norm ||A||_{S_R} = (sum_i sigma_i^R)^(1/R) "
-               "of the matrix A\n"
-               "(R >= 1 or 'inf'; R = 1 nuclear, 2 Frobenius, inf operator "
-               "norm).  Not squared.\n"
-               "  --json   print {order, value} as JSON\n"
-               "Exit: 0 ok, 2 usage, 3 bad input, 4 numerical.\n");
+  fprintf(out,
+          "usage: specot norm A.npy --schatten R [--json]\n"
+          "Prints the Schatten norm ||A||_{S_R} = (sum_i sigma_i^R)^(1/R) "
+          "of the matrix A\n"
+          "(R >= 1 or 'inf'; R = 1 nuclear, 2 Frobenius, inf operator "
+          "norm).  Not squared.\n"
+          "  --json   print {order, value} as JSON\n"
+          "Exit: 0 ok, 2 usage, 3 bad input, 4 numerical.\n");
 }
 
 static void usage_gauge(FILE *out) {
@@ -30,55 +31,42 @@ static void usage_gauge(FILE *out) {
 }
 
 /* Shared driver: parses IN and one numeric option `opt`, then evaluates. */
-static int run(const char *cmd, const char *opt, int argc, char **argv,
-               void (*usage)(FILE *)) {
+static int run(const char *cmd, const char *opt, int argc, char **argv, void (*usage)(FILE *)) {
   const char *in = NULL;
   double r = NAN;
-  int json = 0;
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i], *v;
+  int json = 0, npos = 0, rc = CLI_EXIT_OK;
+  for (int i = 1; i < argc && !rc; ++i) {
+    const char *a = argv[i];
     if (cli_is_help(a)) {
       usage(stdout);
       return CLI_EXIT_OK;
     } else if (strcmp(a, "--json") == 0) {
       json = 1;
     } else if (strcmp(a, opt) == 0) {
-      if (!(v = cli_option_value(cmd, argc, argv, &i)))
-        return CLI_EXIT_USAGE;
-      if (cli_parse_double(v, &r))
-        return cli_usage_error(cmd, "bad value '%s' for %s", v, opt);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return cli_usage_error(cmd, "unknown option '%s'", a);
-    } else if (!in) {
-      in = a;
+      rc = cli_opt_double(cmd, argc, argv, &i, &r, -INFINITY, INFINITY, NULL);
     } else {
-      return cli_usage_error(cmd, "unexpected argument '%s'", a);
+      rc = cli_positional(cmd, a, &in, 1, &npos);
     }
   }
-  if (!in)
-    return cli_usage_error(cmd, "needs an input matrix");
-  if (isnan(r))
-    return cli_usage_error(cmd, "needs %s", opt);
+  if (rc) return rc;
+  if (!in) return cli_usage_error(cmd, "needs an input matrix");
+  if (isnan(r)) return cli_usage_error(cmd, "needs %s", opt);
   specot_array A = {0};
-  int rc = cli_read_array(cmd, in, &A);
-  if (rc)
-    return rc;
+  if ((rc = cli_read_array(cmd, in, &A))) return rc;
   specot_ctx *ctx = specot_ctx_alloc();
   double value = 0.0;
   specot_status st;
   const int is_gauge = strcmp(cmd, "gauge") == 0;
   if (is_gauge) {
     if (A.rows != A.cols) {
-      fprintf(stderr, "specot gauge: error: S must be square, got %zux%zu\n",
-              A.rows, A.cols);
+      fprintf(stderr, "specot gauge: error: S must be square, got %zux%zu\n", A.rows, A.cols);
       specot_ctx_free(ctx);
       specot_array_free(&A);
       return CLI_EXIT_INPUT;
     }
     st = specot_linalg_schatten_gauge(ctx, NULL, A.data, A.rows, r, &value);
   } else {
-    st = specot_linalg_schatten_norm(ctx, NULL, A.data, A.rows, A.cols, r,
-                                     &value);
+    st = specot_linalg_schatten_norm(ctx, NULL, A.data, A.rows, A.cols, r, &value);
   }
   if (st < 0) {
     rc = cli_report(cmd, ctx, st);

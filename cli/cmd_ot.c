@@ -1,12 +1,15 @@
 /* `specot ot`: exact (network simplex / 1-D sorting) or entropic (Sinkhorn) OT between two
  * point clouds, with an optional dense cost matrix. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "specot/ot.h"
+
+static const char CMD[] = "ot";
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -39,73 +42,54 @@ typedef struct ot_args {
   size_t max_iter;
 } ot_args;
 
+/* Returns 0, CLI_EXIT_USAGE, or -1 after printing the help. */
 static int parse(int argc, char **argv, ot_args *o) {
   memset(o, 0, sizeof *o);
-  for (int i = 1; i < argc; ++i) {
+  const char *pos[2] = {NULL, NULL}, *solver = "exact";
+  int rc = CLI_EXIT_OK, npos = 0;
+  for (int i = 1; i < argc && !rc; ++i) {
     const char *arg = argv[i];
-    const char *v;
     if (cli_is_help(arg)) {
       usage(stdout);
       return -1;
     } else if (strcmp(arg, "--json") == 0) {
       o->json = 1;
-    } else if (strcmp(arg, "--a") == 0 || strcmp(arg, "--b") == 0 ||
-               strcmp(arg, "--cost") == 0 || strcmp(arg, "--plan") == 0 ||
-               strcmp(arg, "--potentials") == 0 || strcmp(arg, "--solver") == 0 ||
-               strcmp(arg, "--eps") == 0 || strcmp(arg, "--tol") == 0 ||
-               strcmp(arg, "--max-iter") == 0) {
-      if (!(v = cli_option_value("ot", argc, argv, &i))) return CLI_EXIT_USAGE;
-      if (strcmp(arg, "--a") == 0) o->a = v;
-      else if (strcmp(arg, "--b") == 0) o->b = v;
-      else if (strcmp(arg, "--cost") == 0) o->cost = v;
-      else if (strcmp(arg, "--plan") == 0) o->plan = v;
-      else if (strcmp(arg, "--potentials") == 0) o->pot = v;
-      else if (strcmp(arg, "--solver") == 0) {
-        if (strcmp(v, "exact") == 0) o->sinkhorn = 0;
-        else if (strcmp(v, "sinkhorn") == 0) o->sinkhorn = 1;
-        else return cli_usage_error("ot", "unknown solver '%s' (exact or sinkhorn)", v);
-      } else if (strcmp(arg, "--eps") == 0) {
-        if (cli_parse_double(v, &o->eps) != 0) return cli_usage_error("ot", "bad --eps '%s'", v);
-        o->have_eps = 1;
-      } else if (strcmp(arg, "--tol") == 0) {
-        if (cli_parse_double(v, &o->tol) != 0) return cli_usage_error("ot", "bad --tol '%s'", v);
-        o->have_tol = 1;
-      } else if (cli_parse_size(v, &o->max_iter) != 0 || o->max_iter == 0) {
-        return cli_usage_error("ot", "bad --max-iter '%s' (a positive integer)", v);
-      }
-    } else if (arg[0] == '-' && arg[1] != '\0') {
-      return cli_usage_error("ot", "unknown option '%s'", arg);
-    } else if (!o->x) {
-      o->x = arg;
-    } else if (!o->y) {
-      o->y = arg;
+    } else if (strcmp(arg, "--a") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &o->a);
+    } else if (strcmp(arg, "--b") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &o->b);
+    } else if (strcmp(arg, "--cost") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &o->cost);
+    } else if (strcmp(arg, "--plan") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &o->plan);
+    } else if (strcmp(arg, "--potentials") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &o->pot);
+    } else if (strcmp(arg, "--solver") == 0) {
+      rc = cli_opt_str(CMD, argc, argv, &i, &solver);
+    } else if (strcmp(arg, "--eps") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &o->eps, -INFINITY, INFINITY, NULL);
+      o->have_eps = 1;
+    } else if (strcmp(arg, "--tol") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &o->tol, -INFINITY, INFINITY, NULL);
+      o->have_tol = 1;
+    } else if (strcmp(arg, "--max-iter") == 0) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &o->max_iter, 1, SIZE_MAX, "a positive integer");
     } else {
-      return cli_usage_error("ot", "unexpected argument '%s'", arg);
+      rc = cli_positional(CMD, arg, pos, 2, &npos);
     }
   }
-  if (!o->x || !o->y) return cli_usage_error("ot", "needs two point files X and Y");
-  if (o->sinkhorn && !o->have_eps) return cli_usage_error("ot", "--solver sinkhorn needs --eps");
-  if (!o->sinkhorn && (o->have_eps || o->have_tol))
-    return cli_usage_error("ot", "--eps/--tol apply to --solver sinkhorn only");
-  if (o->pot && !strchr(o->pot, ','))
-    return cli_usage_error("ot", "--potentials needs two files 'f.npy,g.npy'");
-  return 0;
-}
-
-/* Reads a weight vector of length len (NULL path: uniform, *w = NULL). */
-static int read_weights(const char *path, size_t len, const char *name, specot_array *arr,
-                        const double **w) {
-  *w = NULL;
-  memset(arr, 0, sizeof *arr);
-  if (!path) return 0;
-  int rc = cli_read_array("ot", path, arr);
   if (rc) return rc;
-  if (arr->rows * arr->cols != len) {
-    fprintf(stderr, "specot ot: error: weights %s have %zu entries, expected %zu\n", name,
-            arr->rows * arr->cols, len);
-    return CLI_EXIT_INPUT;
-  }
-  *w = arr->data;
+  o->x = pos[0];
+  o->y = pos[1];
+  if (strcmp(solver, "exact") != 0 && strcmp(solver, "sinkhorn") != 0)
+    return cli_usage_error(CMD, "unknown solver '%s' (exact or sinkhorn)", solver);
+  o->sinkhorn = strcmp(solver, "sinkhorn") == 0;
+  if (npos < 2) return cli_usage_error(CMD, "needs two point files X and Y");
+  if (o->sinkhorn && !o->have_eps) return cli_usage_error(CMD, "--solver sinkhorn needs --eps");
+  if (!o->sinkhorn && (o->have_eps || o->have_tol))
+    return cli_usage_error(CMD, "--eps/--tol apply to --solver sinkhorn only");
+  if (o->pot && !strchr(o->pot, ','))
+    return cli_usage_error(CMD, "--potentials needs two files 'f.npy,g.npy'");
   return 0;
 }
 
@@ -119,18 +103,33 @@ static int write_potentials(const char *spec, const double *f, size_t n, const d
   strcpy(buf, spec);
   char *comma = strchr(buf, ',');
   *comma = '\0';
-  int rc = cli_write_array("ot", buf, f, n, 1, 1);
-  if (!rc) rc = cli_write_array("ot", comma + 1, g, m, 1, 1);
+  int rc = cli_write_array(CMD, buf, f, n, 1, 1);
+  if (!rc) rc = cli_write_array(CMD, comma + 1, g, m, 1, 1);
   return rc;
 }
 
 static const char *status_name(specot_status st) {
   switch (st) {
-    case SPECOT_OK: return "optimal";
-    case SPECOT_WARN_MAXITER: return "max_iter";
-    case SPECOT_WARN_INACCURATE: return "inaccurate";
-    default: return "error";
+    case SPECOT_OK:
+      return "optimal";
+    case SPECOT_WARN_MAXITER:
+      return "max_iter";
+    case SPECOT_WARN_INACCURATE:
+      return "inaccurate";
+    default:
+      return "error";
   }
+}
+
+/* The JSON members both solvers report, in this order. */
+static void json_solve_summary(cli_json *j, const char *status, specot_status st, size_t iterations,
+                               double marginal_error, double dual_objective, double lower_bound) {
+  cli_json_str(j, "status", status);
+  cli_json_int(j, "status_code", st);
+  cli_json_int(j, "iterations", (long long)iterations);
+  cli_json_num(j, "marginal_error", marginal_error);
+  cli_json_num(j, "dual_objective", dual_objective);
+  cli_json_num(j, "lower_bound", lower_bound);
 }
 
 static int run_exact(const ot_args *o, specot_ctx *ctx, const specot_array *X,
@@ -164,23 +163,10 @@ static int run_exact(const ot_args *o, specot_ctx *ctx, const specot_array *X,
     specot_ot_emd_ws_free(ws);
   }
   if (st < 0) {
-    rc = cli_report("ot", ctx, st);
+    rc = cli_report(CMD, ctx, st);
   } else {
-    cli_warn("ot", ctx, st);
-    if (o->plan) {
-      double *trip = malloc((res.nnz ? res.nnz : 1) * 3 * sizeof *trip);
-      if (!trip) {
-        rc = CLI_EXIT_NUMERICAL;
-      } else {
-        for (size_t k = 0; k < res.nnz; ++k) {
-          trip[3 * k] = (double)row[k];
-          trip[3 * k + 1] = (double)col[k];
-          trip[3 * k + 2] = mass[k];
-        }
-        rc = cli_write_array("ot", o->plan, trip, res.nnz, 3, 2);
-        free(trip);
-      }
-    }
+    cli_warn(CMD, ctx, st);
+    if (o->plan) rc = cli_write_plan(CMD, o->plan, row, col, mass, res.nnz);
     if (!rc && o->pot) rc = write_potentials(o->pot, f, n, g, m);
     if (!rc) {
       if (o->json) {
@@ -190,12 +176,8 @@ static int run_exact(const ot_args *o, specot_ctx *ctx, const specot_array *X,
         cli_json_int(&j, "n", (long long)n);
         cli_json_int(&j, "m", (long long)m);
         cli_json_num(&j, "cost", res.cost);
-        cli_json_str(&j, "status", status_name(st));
-        cli_json_int(&j, "status_code", st);
-        cli_json_int(&j, "iterations", (long long)res.iterations);
-        cli_json_num(&j, "marginal_error", res.marginal_error);
-        cli_json_num(&j, "dual_objective", res.dual_objective);
-        cli_json_num(&j, "lower_bound", res.lower_bound);
+        json_solve_summary(&j, status_name(st), st, res.iterations, res.marginal_error,
+                           res.dual_objective, res.lower_bound);
         cli_json_num(&j, "min_reduced_cost", res.min_reduced_cost);
         cli_json_int(&j, "nnz", (long long)res.nnz);
         cli_json_end(&j);
@@ -214,8 +196,7 @@ static int run_exact(const ot_args *o, specot_ctx *ctx, const specot_array *X,
 }
 
 static int run_sinkhorn(const ot_args *o, specot_ctx *ctx, const specot_array *X,
-                        const specot_array *Y, const double *C, const double *a,
-                        const double *b) {
+                        const specot_array *Y, const double *C, const double *a, const double *b) {
   const size_t n = X->rows, m = Y->rows, d = X->cols;
   specot_ot_sinkhorn_opts opts;
   specot_ot_sinkhorn_opts_init(&opts);
@@ -231,15 +212,15 @@ static int run_sinkhorn(const ot_args *o, specot_ctx *ctx, const specot_array *X
   if (st == SPECOT_OK) st = specot_ot_sinkhorn_ws_alloc(ctx, n, m, C ? 0 : d, &opts, &ws);
   if (st == SPECOT_OK)
     st = C ? specot_ot_sinkhorn_solve(ctx, ws, a, b, C, o->eps, &opts, f, g, plan, &res)
-           : specot_ot_sinkhorn_solve_points(ctx, ws, a, b, X->data, Y->data, 1.0, o->eps, &opts,
-                                             f, g, plan, &res);
+           : specot_ot_sinkhorn_solve_points(ctx, ws, a, b, X->data, Y->data, 1.0, o->eps, &opts, f,
+                                             g, plan, &res);
   specot_ot_sinkhorn_ws_free(ws);
   int rc = CLI_EXIT_OK;
   if (st < 0) {
-    rc = cli_report("ot", ctx, st);
+    rc = cli_report(CMD, ctx, st);
   } else {
-    cli_warn("ot", ctx, st);
-    if (o->plan) rc = cli_write_array("ot", o->plan, plan, n, m, 2);
+    cli_warn(CMD, ctx, st);
+    if (o->plan) rc = cli_write_array(CMD, o->plan, plan, n, m, 2);
     if (!rc && o->pot) rc = write_potentials(o->pot, f, n, g, m);
     if (!rc) {
       if (o->json) {
@@ -251,12 +232,8 @@ static int run_sinkhorn(const ot_args *o, specot_ctx *ctx, const specot_array *X
         cli_json_num(&j, "eps", o->eps);
         cli_json_num(&j, "cost", res.cost);
         cli_json_num(&j, "regularized_cost", res.regularized_cost);
-        cli_json_str(&j, "status", st == SPECOT_OK ? "converged" : status_name(st));
-        cli_json_int(&j, "status_code", st);
-        cli_json_int(&j, "iterations", (long long)res.iterations);
-        cli_json_num(&j, "marginal_error", res.marginal_error);
-        cli_json_num(&j, "dual_objective", res.dual_objective);
-        cli_json_num(&j, "lower_bound", res.lower_bound);
+        json_solve_summary(&j, st == SPECOT_OK ? "converged" : status_name(st), st, res.iterations,
+                           res.marginal_error, res.dual_objective, res.lower_bound);
         cli_json_end(&j);
       } else {
         printf("cost %.17g (sinkhorn eps %g, regularized %.17g, %zu iterations)\n", res.cost,
@@ -275,32 +252,21 @@ int cmd_ot(int argc, char **argv) {
   int rc = parse(argc, argv, &o);
   if (rc) return rc < 0 ? CLI_EXIT_OK : rc;
   specot_array X = {0}, Y = {0}, A = {0}, B = {0}, Cm = {0};
-  const double *a = NULL, *b = NULL, *C = NULL;
-  if ((rc = cli_read_array("ot", o.x, &X)) || (rc = cli_read_array("ot", o.y, &Y))) goto done;
-  if (X.cols != Y.cols) {
-    fprintf(stderr, "specot ot: error: X has d = %zu columns but Y has %zu\n", X.cols, Y.cols);
-    rc = CLI_EXIT_INPUT;
+  if ((rc = cli_read_points(CMD, o.x, o.y, &X, &Y)) ||
+      (rc = cli_read_vector(CMD, o.a, X.rows, "weight vector a", &A)) ||
+      (rc = cli_read_vector(CMD, o.b, Y.rows, "weight vector b", &B)))
     goto done;
-  }
-  if ((rc = read_weights(o.a, X.rows, "a", &A, &a)) || (rc = read_weights(o.b, Y.rows, "b", &B, &b)))
+  const int dense_cost = o.cost && strcmp(o.cost, "sqeuclidean") != 0;
+  if (dense_cost && (rc = cli_read_matrix(CMD, o.cost, X.rows, Y.rows, "cost matrix", &Cm)))
     goto done;
-  if (o.cost && strcmp(o.cost, "sqeuclidean") != 0) {
-    if ((rc = cli_read_array("ot", o.cost, &Cm))) goto done;
-    if (Cm.rows != X.rows || Cm.cols != Y.rows) {
-      fprintf(stderr, "specot ot: error: cost matrix is %zu x %zu, expected n x m = %zu x %zu\n",
-              Cm.rows, Cm.cols, X.rows, Y.rows);
-      rc = CLI_EXIT_INPUT;
-      goto done;
-    }
-    C = Cm.data;
-  }
   {
     specot_ctx *ctx = specot_ctx_alloc();
     if (!ctx) {
-      rc = CLI_EXIT_NUMERICAL;
+      rc = cli_out_of_memory(CMD);
       goto done;
     }
-    rc = o.sinkhorn ? run_sinkhorn(&o, ctx, &X, &Y, C, a, b) : run_exact(&o, ctx, &X, &Y, C, a, b);
+    rc = o.sinkhorn ? run_sinkhorn(&o, ctx, &X, &Y, Cm.data, A.data, B.data)
+                    : run_exact(&o, ctx, &X, &Y, Cm.data, A.data, B.data);
     specot_ctx_free(ctx);
   }
 done:

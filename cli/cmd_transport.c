@@ -1,12 +1,15 @@
 /* `specot transport`: certified spectral transport W_gamma^2 between two
  * point clouds. */
-#include <math.h>
+#include <float.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "spectral_cli.h"
+
+static const char CMD[] = "transport";
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -41,9 +44,10 @@ typedef struct transport_args {
 static int parse(int argc, char **argv, transport_args *t) {
   memset(t, 0, sizeof *t);
   specot_spectral_opts_init(&t->opts);
-  int npos = 0;
-  for (int i = 1; i < argc; ++i) {
-    const int g = cli_spectral_gauge_option("transport", argc, argv, &i, &t->gauge, &t->have_gauge);
+  const char *pos[2] = {NULL, NULL};
+  int rc = CLI_EXIT_OK, npos = 0;
+  for (int i = 1; i < argc && !rc; ++i) {
+    const int g = cli_spectral_gauge_option(CMD, argc, argv, &i, &t->gauge, &t->have_gauge);
     if (g < 0) return CLI_EXIT_USAGE;
     if (g > 0) continue;
     const char *o = argv[i];
@@ -54,53 +58,28 @@ static int parse(int argc, char **argv, transport_args *t) {
                           : strcmp(o, "--sigma") == 0 ? &t->sigma
                                                       : NULL;
     if (target) {
-      if (!(*target = cli_option_value("transport", argc, argv, &i))) return CLI_EXIT_USAGE;
+      rc = cli_opt_str(CMD, argc, argv, &i, target);
     } else if (strcmp(o, "--tol") == 0) {
-      const char *v = cli_option_value("transport", argc, argv, &i);
-      if (!v || cli_parse_double(v, &t->opts.tol) != 0 || !(t->opts.tol >= 0) || isinf(t->opts.tol))
-        return cli_usage_error("transport", "--tol expects a finite number >= 0");
+      rc = cli_opt_double(CMD, argc, argv, &i, &t->opts.tol, 0.0, DBL_MAX, "a finite number >= 0");
     } else if (strcmp(o, "--max-iter") == 0) {
-      const char *v = cli_option_value("transport", argc, argv, &i);
-      if (!v || cli_parse_size(v, &t->opts.max_iter) != 0 || t->opts.max_iter == 0)
-        return cli_usage_error("transport", "--max-iter expects a positive integer");
+      rc = cli_opt_size(CMD, argc, argv, &i, &t->opts.max_iter, 1, SIZE_MAX, "a positive integer");
     } else if (strcmp(o, "--entropic") == 0) {
-      const char *v = cli_option_value("transport", argc, argv, &i);
-      if (!v || cli_parse_double(v, &t->opts.entropic_eps) != 0 || !(t->opts.entropic_eps > 0) ||
-          isinf(t->opts.entropic_eps))
-        return cli_usage_error("transport", "--entropic expects a number > 0");
+      rc = cli_opt_double(CMD, argc, argv, &i, &t->opts.entropic_eps, DBL_TRUE_MIN, DBL_MAX,
+                          "a finite number > 0");
       t->opts.oracle = SPECOT_SPECTRAL_ORACLE_ENTROPIC;
     } else if (strcmp(o, "--json") == 0) {
       t->json = 1;
     } else if (strcmp(o, "--quiet") == 0) {
       t->quiet = 1;
-    } else if (o[0] == '-' && o[1] != '\0') {
-      return cli_usage_error("transport", "unknown option '%s'", o);
-    } else if (npos == 0) {
-      t->x = o;
-      ++npos;
-    } else if (npos == 1) {
-      t->y = o;
-      ++npos;
     } else {
-      return cli_usage_error("transport", "unexpected argument '%s'", o);
+      rc = cli_positional(CMD, o, pos, 2, &npos);
     }
   }
-  if (npos != 2) return cli_usage_error("transport", "expected two point files X and Y");
-  if (!t->have_gauge) return cli_usage_error("transport", "give the gauge with -p P or --kyfan K");
-  return CLI_EXIT_OK;
-}
-
-/* Reads an optional weight vector of the given length. */
-static int read_weights(const char *path, size_t len, specot_array *w) {
-  memset(w, 0, sizeof *w);
-  if (!path) return CLI_EXIT_OK;
-  int rc = cli_read_array("transport", path, w);
   if (rc) return rc;
-  if (w->rows * w->cols != len) {
-    fprintf(stderr, "specot transport: error: %s has %zu entries, expected %zu\n", path,
-            w->rows * w->cols, len);
-    return CLI_EXIT_INPUT;
-  }
+  if (npos != 2) return cli_usage_error(CMD, "expected two point files X and Y");
+  if (!t->have_gauge) return cli_usage_error(CMD, "give the gauge with -p P or --kyfan K");
+  t->x = pos[0];
+  t->y = pos[1];
   return CLI_EXIT_OK;
 }
 
@@ -116,10 +95,7 @@ static void print_result(const transport_args *t, const specot_spectral_result *
       cli_json_str(&j, "gauge", "kyfan");
       cli_json_int(&j, "k", (long long)t->gauge.k);
     }
-    cli_json_num(&j, "squared_cost", r->squared_cost);
-    cli_json_num(&j, "lower_bound", r->lower_bound);
-    cli_json_num(&j, "gap", r->gap);
-    cli_json_num(&j, "relative_gap", r->relative_gap);
+    cli_spectral_bounds(&j, r->squared_cost, r->lower_bound, r->gap, r->relative_gap);
     cli_json_int(&j, "ot_calls", (long long)r->ot_calls);
     cli_json_int(&j, "iterations", (long long)r->iterations);
     cli_json_int(&j, "columns", (long long)r->columns);
@@ -130,27 +106,17 @@ static void print_result(const transport_args *t, const specot_spectral_result *
     cli_json_end(&j);
     return;
   }
-  printf("squared_cost  %.15g\nlower_bound   %.15g\ngap           %.3g\nrelative_gap  %.3g\n"
-         "ot_calls      %zu\niterations    %zu\nplan_nnz      %zu\nstatus        %s\n",
-         r->squared_cost, r->lower_bound, r->gap, r->relative_gap, r->ot_calls, r->iterations,
-         r->plan_nnz, status);
+  cli_spectral_bounds(NULL, r->squared_cost, r->lower_bound, r->gap, r->relative_gap);
+  printf("ot_calls      %zu\niterations    %zu\nplan_nnz      %zu\nstatus        %s\n", r->ot_calls,
+         r->iterations, r->plan_nnz, status);
 }
 
 static int write_outputs(const transport_args *t, const specot_spectral_result *r, size_t d) {
   int rc = CLI_EXIT_OK;
-  if (t->plan) {
-    double *rows = malloc((r->plan_nnz ? r->plan_nnz : 1) * 3 * sizeof *rows);
-    if (!rows) return CLI_EXIT_NUMERICAL;
-    for (size_t e = 0; e < r->plan_nnz; ++e) {
-      rows[3 * e] = (double)r->plan_rows[e];
-      rows[3 * e + 1] = (double)r->plan_cols[e];
-      rows[3 * e + 2] = r->plan_mass[e];
-    }
-    rc = cli_write_array("transport", t->plan, rows, r->plan_nnz, 3, 2);
-    free(rows);
-  }
-  if (!rc && t->dual) rc = cli_write_array("transport", t->dual, r->dual, d, d, 2);
-  if (!rc && t->sigma) rc = cli_write_array("transport", t->sigma, r->sigma, d, d, 2);
+  if (t->plan)
+    rc = cli_write_plan(CMD, t->plan, r->plan_rows, r->plan_cols, r->plan_mass, r->plan_nnz);
+  if (!rc && t->dual) rc = cli_write_array(CMD, t->dual, r->dual, d, d, 2);
+  if (!rc && t->sigma) rc = cli_write_array(CMD, t->sigma, r->sigma, d, d, 2);
   return rc;
 }
 
@@ -163,37 +129,27 @@ int cmd_transport(int argc, char **argv) {
   int rc = parse(argc, argv, &t);
   if (rc) return rc;
   specot_array X = {0}, Y = {0}, a = {0}, b = {0};
-  if ((rc = cli_read_array("transport", t.x, &X)) != 0) return rc;
-  if ((rc = cli_read_array("transport", t.y, &Y)) != 0) goto out;
-  if (X.cols != Y.cols) {
-    fprintf(stderr, "specot transport: error: dimension mismatch: X is %zu x %zu, Y is %zu x %zu\n",
-            X.rows, X.cols, Y.rows, Y.cols);
-    rc = CLI_EXIT_INPUT;
-    goto out;
-  }
-  if ((rc = read_weights(t.a, X.rows, &a)) != 0 || (rc = read_weights(t.b, Y.rows, &b)) != 0)
+  if ((rc = cli_read_points(CMD, t.x, t.y, &X, &Y)) ||
+      (rc = cli_read_vector(CMD, t.a, X.rows, "weight vector a", &a)) ||
+      (rc = cli_read_vector(CMD, t.b, Y.rows, "weight vector b", &b)))
     goto out;
   specot_ctx *ctx = specot_ctx_alloc();
   specot_spectral_ws *ws = ctx ? specot_spectral_ws_alloc(ctx, X.rows, Y.rows, X.cols, 0) : NULL;
   if (!ws) {
-    rc = ctx ? cli_report("transport", ctx, specot_ctx_status(ctx)) : CLI_EXIT_NUMERICAL;
+    rc = ctx ? cli_report(CMD, ctx, specot_ctx_status(ctx)) : cli_out_of_memory(CMD);
     specot_ctx_free(ctx);
     goto out;
   }
   cli_progress ps;
-  cli_progress_begin(&ps, "transport");
-  if (!t.quiet) {
-    t.opts.progress = cli_spectral_progress;
-    t.opts.progress_data = &ps;
-  }
+  cli_progress_begin(&ps, CMD, &t.opts, t.quiet);
   specot_spectral_result res;
   const specot_status st =
       specot_spectral_solve(ctx, ws, &t.gauge, X.data, a.data, Y.data, b.data, &t.opts, &res);
   cli_spectral_progress_end(&ps);
   if (st < 0) {
-    rc = cli_report("transport", ctx, st);
+    rc = cli_report(CMD, ctx, st);
   } else {
-    if (!t.quiet) cli_warn("transport", ctx, st);
+    if (!t.quiet) cli_warn(CMD, ctx, st);
     print_result(&t, &res, X.cols);
     rc = write_outputs(&t, &res, X.cols);
   }

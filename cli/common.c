@@ -16,14 +16,16 @@ int cli_exit_code(specot_status status) {
 
 int cli_report(const char *cmd, const specot_ctx *ctx, specot_status status) {
   const char *detail = specot_ctx_errmsg(ctx);
-  fprintf(stderr, "specot %s: error: %s\n", cmd, (detail && *detail) ? detail : specot_strerror(status));
+  fprintf(stderr, "specot %s: error: %s\n", cmd,
+          (detail && *detail) ? detail : specot_strerror(status));
   return cli_exit_code(status);
 }
 
 void cli_warn(const char *cmd, const specot_ctx *ctx, specot_status status) {
   if (status <= 0) return;
   const char *detail = specot_ctx_errmsg(ctx);
-  fprintf(stderr, "specot %s: warning: %s\n", cmd, (detail && *detail) ? detail : specot_strerror(status));
+  fprintf(stderr, "specot %s: warning: %s\n", cmd,
+          (detail && *detail) ? detail : specot_strerror(status));
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
@@ -36,7 +38,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   return CLI_EXIT_USAGE;
 }
 
-int cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+int cli_is_help(const char *arg) {
+  return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
 
 int cli_parse_double(const char *s, double *out) {
   if (!s || !*s) return -1;
@@ -65,7 +69,10 @@ int cli_parse_size(const char *s, size_t *out) {
   return 0;
 }
 
-int cli_parse_size_list(const char *s, size_t *out, int max) {
+/* Splits s at commas into 1..max items and parses item k with parse(item, k, out);
+ * returns the count, or -1 on an empty item, too many items, or a parse failure. */
+static int parse_list(const char *s, int max, int (*parse)(const char *item, int k, void *out),
+                      void *out) {
   int count = 0;
   const char *p = s;
   char buf[64];
@@ -75,7 +82,7 @@ int cli_parse_size_list(const char *s, size_t *out, int max) {
     if (len == 0 || len >= sizeof buf || count >= max) return -1;
     memcpy(buf, p, len);
     buf[len] = '\0';
-    if (cli_parse_size(buf, &out[count]) != 0 || out[count] == 0) return -1;
+    if (parse(buf, count, out) != 0) return -1;
     ++count;
     if (!comma) break;
     p = comma + 1;
@@ -84,23 +91,22 @@ int cli_parse_size_list(const char *s, size_t *out, int max) {
   return count > 0 ? count : -1;
 }
 
+static int positive_size_item(const char *item, int k, void *out) {
+  size_t *values = out;
+  return cli_parse_size(item, &values[k]) != 0 || values[k] == 0 ? -1 : 0;
+}
+
+static int double_item(const char *item, int k, void *out) {
+  double *values = out;
+  return cli_parse_double(item, &values[k]);
+}
+
+int cli_parse_size_list(const char *s, size_t *out, int max) {
+  return parse_list(s, max, positive_size_item, out);
+}
+
 int cli_parse_double_list(const char *s, double *out, int max) {
-  int count = 0;
-  const char *p = s;
-  char buf[64];
-  while (*p) {
-    const char *comma = strchr(p, ',');
-    const size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    if (len == 0 || len >= sizeof buf || count >= max) return -1;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    if (cli_parse_double(buf, &out[count]) != 0) return -1;
-    ++count;
-    if (!comma) break;
-    p = comma + 1;
-    if (!*p) return -1;
-  }
-  return count > 0 ? count : -1;
+  return parse_list(s, max, double_item, out);
 }
 
 const char *cli_option_value(const char *cmd, int argc, char **argv, int *i) {
@@ -113,11 +119,9 @@ const char *cli_option_value(const char *cmd, int argc, char **argv, int *i) {
 }
 
 int cli_read_array(const char *cmd, const char *path, specot_array *out) {
+  memset(out, 0, sizeof *out);
   specot_ctx *ctx = specot_ctx_alloc();
-  if (!ctx) {
-    fprintf(stderr, "specot %s: error: out of memory\n", cmd);
-    return CLI_EXIT_NUMERICAL;
-  }
+  if (!ctx) return cli_out_of_memory(cmd);
   const specot_status st = specot_io_read(ctx, path, NULL, out);
   int rc = CLI_EXIT_OK;
   if (st < 0) rc = cli_report(cmd, ctx, st);
@@ -125,16 +129,27 @@ int cli_read_array(const char *cmd, const char *path, specot_array *out) {
   return rc;
 }
 
-int cli_write_array(const char *cmd, const char *path, const double *data, size_t rows,
-                    size_t cols, int ndim) {
+int cli_write_array(const char *cmd, const char *path, const double *data, size_t rows, size_t cols,
+                    int ndim) {
   specot_ctx *ctx = specot_ctx_alloc();
-  if (!ctx) {
-    fprintf(stderr, "specot %s: error: out of memory\n", cmd);
-    return CLI_EXIT_NUMERICAL;
-  }
+  if (!ctx) return cli_out_of_memory(cmd);
   const specot_status st = specot_io_write(ctx, path, data, rows, cols, ndim);
   int rc = CLI_EXIT_OK;
   if (st < 0) rc = cli_report(cmd, ctx, st);
   specot_ctx_free(ctx);
+  return rc;
+}
+
+int cli_write_plan(const char *cmd, const char *path, const size_t *rows, const size_t *cols,
+                   const double *mass, size_t nnz) {
+  double *triplets = malloc((nnz ? nnz : 1) * 3 * sizeof *triplets);
+  if (!triplets) return cli_out_of_memory(cmd);
+  for (size_t e = 0; e < nnz; ++e) {
+    triplets[3 * e] = (double)rows[e];
+    triplets[3 * e + 1] = (double)cols[e];
+    triplets[3 * e + 2] = mass[e];
+  }
+  const int rc = cli_write_array(cmd, path, triplets, nnz, 3, 2);
+  free(triplets);
   return rc;
 }

@@ -62,9 +62,25 @@ int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, sp
   return 1;
 }
 
-void cli_progress_begin(cli_progress *p, const char *cmd) {
+void cli_progress_begin(cli_progress *p, const char *cmd, specot_spectral_opts *opts, int quiet) {
   p->cmd = cmd;
   p->start = now_s();
   p->last = 0.0;
   p->printed = 0;
+  if (quiet) return;
+  opts->progress = cli_spectral_progress;
+  opts->progress_data = p;
+}
+
+void cli_spectral_bounds(cli_json *j, double squared_cost, double lower_bound, double gap,
+                         double relative_gap) {
+  if (j) {
+    cli_json_num(j, "squared_cost", squared_cost);
+    cli_json_num(j, "lower_bound", lower_bound);
+    cli_json_num(j, "gap", gap);
+    cli_json_num(j, "relative_gap", relative_gap);
+  } else {
+    printf("squared_cost  %.15g\nlower_bound   %.15g\ngap           %.3g\nrelative_gap  %.3g\n",
+           squared_cost, lower_bound, gap, relative_gap);
+  }
 }

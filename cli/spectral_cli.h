@@ -2,6 +2,7 @@
 #ifndef SPECOT_CLI_SPECTRAL_H
 #define SPECOT_CLI_SPECTRAL_H
 
+#include "cli.h"
 #include "specot/spectral.h"
 
 /* Parses `-p P` / `--kyfan K` at argv[*i] into *g (advancing *i).  Returns 1 when
@@ -17,9 +18,15 @@ typedef struct cli_progress {
   double start, last;
   int printed;
 } cli_progress;
-void cli_progress_begin(cli_progress *p, const char *cmd);
+/* Starts the clock; unless quiet, installs the progress line in opts. */
+void cli_progress_begin(cli_progress *p, const char *cmd, specot_spectral_opts *opts, int quiet);
 int cli_spectral_progress(void *data, const specot_spectral_progress *info);
 /* Ends the progress line (newline) if one was printed. */
 void cli_spectral_progress_end(void *data);
+
+/* The bound fields shared by transport and gaussian: squared_cost, lower_bound,
+ * gap and relative_gap, as JSON members (j non-NULL) or as aligned text lines. */
+void cli_spectral_bounds(cli_json *j, double squared_cost, double lower_bound, double gap,
+                         double relative_gap);
 
 #endif
