@@ -6,9 +6,11 @@
  *   bench_ot mahal X.npy Y.npy L.npy       sequence of Mahalanobis re-solves
  *                                          (L.npy: K*d rows of d, K matrices),
  *                                          warm-started solver vs cold solves
- *   bench_ot sinkhorn C.npy EPS TOL [0|1] [MAXIT]  entropic OT, uniform weights,
- *                                          eps-scaling on/off (default 1), iteration
- *                                          cap (default 100000)
+ *   bench_ot sinkhorn C.npy EPS TOL [0|1] [MAXIT] [REPS]  entropic OT, uniform
+ *                                          weights, eps-scaling on/off (default 1),
+ *                                          iteration cap (default 100000); the
+ *                                          one-shot solve is timed REPS times
+ *                                          (default 1) and the best time printed
  *
  * Prints one JSON object; times are wall-clock seconds of the solve only
  * (workspace allocation included, file reading excluded).
@@ -107,7 +109,7 @@ static int bench_mahal(const char *xp, const char *yp, const char *lp) {
 }
 
 static int bench_sinkhorn(const char *cpath, double eps, double tol, int scaling,
-                          size_t max_iter) {
+                          size_t max_iter, int reps) {
   specot_array C;
   if (load(cpath, &C)) return 1;
   const size_t n = C.rows, m = C.cols;
@@ -119,10 +121,14 @@ static int bench_sinkhorn(const char *cpath, double eps, double tol, int scaling
   o.eps_scaling = scaling;
   o.max_iter = max_iter;
   specot_ot_sinkhorn_result res;
-  const double t0 = now();
-  const specot_status st = specot_ot_sinkhorn(ctx, n, m, NULL, NULL, C.data, eps, &o, f, g, NULL,
-                                              &res);
-  const double t = now() - t0;
+  specot_status st = SPECOT_OK;
+  double t = 1e300;
+  for (int r = 0; r < (reps > 0 ? reps : 1) && st >= 0; ++r) {
+    const double t0 = now();
+    st = specot_ot_sinkhorn(ctx, n, m, NULL, NULL, C.data, eps, &o, f, g, NULL, &res);
+    const double dt = now() - t0;
+    t = dt < t ? dt : t;
+  }
   if (st < 0) {
     fprintf(stderr, "bench_ot: %s\n", specot_ctx_errmsg(ctx));
     return 1;
@@ -142,9 +148,9 @@ int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "mahal") == 0) return bench_mahal(argv[2], argv[3], argv[4]);
   if (argc >= 5 && strcmp(argv[1], "sinkhorn") == 0)
     return bench_sinkhorn(argv[2], atof(argv[3]), atof(argv[4]), argc > 5 ? atoi(argv[5]) : 1,
-                          argc > 6 ? (size_t)atol(argv[6]) : 100000);
+                          argc > 6 ? (size_t)atol(argv[6]) : 100000, argc > 7 ? atoi(argv[7]) : 1);
   fprintf(stderr,
           "usage: bench_ot emd C.npy | mahal X.npy Y.npy L.npy | sinkhorn C.npy EPS TOL [0|1] "
-          "[MAXIT]\n");
+          "[MAXIT] [REPS]\n");
   return 2;
 }

@@ -244,15 +244,16 @@ SPECOT_API specot_status specot_ot_emd_1d(specot_ctx *ctx, size_t n, size_t m, c
  * step an ascent step of the dual objective (a coordinate falls back to
  * the plain update when the relaxed one would lower it).  The automatic
  * weight (default) is w = 2/(1+sqrt(1-r)) with r the convergence rate
- * observed over the first 12 plain iterations, then raised with Young's SOR
+ * observed over the first 6 plain iterations, then raised with Young's SOR
  * relation while the observed rate stays above w - 1 (capped at 1.9).
  * Stopping rule: the L1 column-marginal violation sum_j |sum_i pi_ij - b_j|
  * (absolute, in mass units) <= tol, checked every iteration (for free, from
  * K^T u), after a plain (w = 1) iteration, so rows are exact at exit; while
  * relaxed, the row violation is added and the solver finishes with plain
  * iterations once the sum is <= tol.
- * eps-scaling: stages eps_k = max(eps, eps0 q^k), eps0 = max C - min C (or
- * opts.eps_start), q = opts.scaling_factor; each intermediate stage runs
+ * eps-scaling: stages eps_k = max(eps, eps0 q^k), eps0 = opts.eps_start, or
+ * by default 256 eps when the cost range max C - min C exceeds 256 eps and
+ * no annealing at all otherwise; q = opts.scaling_factor; each intermediate stage runs
  * until the violation is <= max(tol, 1e-3 sum b) or opts.stage_iter
  * iterations, the target stage until tol or the remaining budget.
  */
@@ -260,7 +261,8 @@ typedef struct specot_ot_sinkhorn_opts {
   double tol;            /* L1 marginal violation, absolute (default 1e-9) */
   size_t max_iter;       /* cap on iterations over all stages (default 100000) */
   int eps_scaling;       /* 1: anneal eps from eps_start down to eps (default 1) */
-  double eps_start;      /* first eps of the annealing; 0 = max C - min C (default 0) */
+  double eps_start;      /* first eps of the annealing; 0 = automatic: 256 eps when
+                            max C - min C > 256 eps, else no annealing (default 0) */
   double scaling_factor; /* q in (0,1): eps_{k+1} = q eps_k (default 0.5) */
   size_t stage_iter;     /* max iterations per intermediate stage (default 100) */
   int warm_start;        /* 1: f, g given on input are the starting potentials at the

@@ -175,9 +175,9 @@ specot_status specot_ot_divergence_solve(specot_ctx *ctx, specot_ot_divergence_w
   }
   ws->have_potentials = 0;
   /* A common eps0 for the three problems: the largest cost spread. */
-  double eps0 = specot__ot_eps_start(ws->Cxy, n * m, &o);
-  const double e1 = specot__ot_eps_start(ws->Cxx, n * n, &o),
-               e2 = specot__ot_eps_start(ws->Cyy, m * m, &o);
+  double eps0 = specot__ot_eps_start(ws->Cxy, n * m, eps, &o);
+  const double e1 = specot__ot_eps_start(ws->Cxx, n * n, eps, &o),
+               e2 = specot__ot_eps_start(ws->Cyy, m * m, eps, &o);
   eps0 = e1 > eps0 ? e1 : eps0;
   eps0 = e2 > eps0 ? e2 : eps0;
   specot__sk_problem pxy = {n, m, ws->Cxy, ws->loga, ws->logb, eps, ws->simd};
@@ -199,7 +199,7 @@ specot_status specot_ot_divergence_solve(specot_ctx *ctx, specot_ot_divergence_w
   ws->have_potentials = 1;
   /* Values: dual objectives (mass terms from the actual plan masses). */
   specot_ot_sinkhorn_result rxy;
-  specot__ot_sk_finish(&pxy, ws->f, ws->g, NULL, ws->sk.K, ws->row, &rxy);
+  specot__ot_sk_finish(&pxy, ws->f, ws->g, NULL, &ws->sk, ws->row, &rxy);
   const double ot_xx = 2.0 * weighted(ws->loga, ws->p, n);
   const double ot_yy = 2.0 * weighted(ws->logb, ws->q, m);
   const double value = rxy.dual_objective - 0.5 * ot_xx - 0.5 * ot_yy;

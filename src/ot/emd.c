@@ -366,6 +366,10 @@ static int cpu_has_avx2(void) {
 #endif
 }
 
+void specot__ot_emd_ws_set_simd(specot_ot_emd_ws *ws, int simd) {
+  if (ws) ws->avx2 = simd ? cpu_has_avx2() : 0;
+}
+
 /* Candidate list of the pricing (partial pricing with minor iterations):
  * a block scan keeps the most negative arc of each chunk of PRICE_CHUNK
  * consecutive arcs (up to PRICE_CAND of them); the next pivots re-price

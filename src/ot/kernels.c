@@ -207,3 +207,127 @@ void specot__ot_axpy(double alpha, const double *x, double *y, size_t len, int s
 #endif
   for (size_t k = 0; k < len; ++k) y[k] += alpha * x[k];
 }
+
+/* ---- fused Sinkhorn row kernels ------------------------------------------ */
+
+#ifdef SPECOT_OT_HAVE_AVX2_PATH
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+static void axpy4_avx2(const double *u, const double *k, size_t ld, double *y, size_t len) {
+  const __m256d u0 = _mm256_set1_pd(u[0]), u1 = _mm256_set1_pd(u[1]), u2 = _mm256_set1_pd(u[2]),
+                u3 = _mm256_set1_pd(u[3]);
+  const double *k1 = k + ld, *k2 = k + 2 * ld, *k3 = k + 3 * ld;
+  size_t j = 0;
+  for (; j + 4 <= len; j += 4) {
+    __m256d acc = _mm256_loadu_pd(y + j);
+    acc = _mm256_fmadd_pd(u0, _mm256_loadu_pd(k + j), acc);
+    acc = _mm256_fmadd_pd(u1, _mm256_loadu_pd(k1 + j), acc);
+    acc = _mm256_fmadd_pd(u2, _mm256_loadu_pd(k2 + j), acc);
+    acc = _mm256_fmadd_pd(u3, _mm256_loadu_pd(k3 + j), acc);
+    _mm256_storeu_pd(y + j, acc);
+  }
+  for (; j < len; ++j) y[j] = (((y[j] + u[0] * k[j]) + u[1] * k1[j]) + u[2] * k2[j]) + u[3] * k3[j];
+}
+
+static double plan_row_avx2(const double *k, const double *v, const double *c, const double *g0,
+                            const double *gz, double u, size_t len, double *out, double *sums) {
+  const __m256d vu = _mm256_set1_pd(u);
+  __m256d sc = _mm256_setzero_pd(), sm = sc, sg = sc, mn = _mm256_set1_pd(INFINITY);
+  size_t j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const __m256d w = _mm256_mul_pd(_mm256_loadu_pd(k + j), _mm256_loadu_pd(v + j));
+    const __m256d cj = _mm256_loadu_pd(c + j);
+    if (out) _mm256_storeu_pd(out + j, _mm256_mul_pd(vu, w));
+    sc = _mm256_fmadd_pd(w, cj, sc);
+    sm = _mm256_add_pd(sm, w);
+    sg = _mm256_fmadd_pd(w, _mm256_loadu_pd(g0 + j), sg);
+    mn = _mm256_min_pd(mn, _mm256_sub_pd(cj, _mm256_loadu_pd(gz + j)));
+  }
+  double lc[4], lm[4], lg[4], ln[4];
+  _mm256_storeu_pd(lc, sc);
+  _mm256_storeu_pd(lm, sm);
+  _mm256_storeu_pd(lg, sg);
+  _mm256_storeu_pd(ln, mn);
+  double s_c = (lc[0] + lc[1]) + (lc[2] + lc[3]), s_m = (lm[0] + lm[1]) + (lm[2] + lm[3]);
+  double s_g = (lg[0] + lg[1]) + (lg[2] + lg[3]), gc = ln[0];
+  for (int t = 1; t < 4; ++t) gc = ln[t] < gc ? ln[t] : gc;
+  for (; j < len; ++j) {
+    const double w = k[j] * v[j];
+    if (out) out[j] = u * w;
+    s_c += w * c[j];
+    s_m += w;
+    s_g += w * g0[j];
+    const double r = c[j] - gz[j];
+    gc = r < gc ? r : gc;
+  }
+  sums[0] = u * s_c;
+  sums[1] = u * s_m;
+  sums[2] = u * s_g;
+  return gc;
+}
+#pragma GCC pop_options
+#endif
+
+void specot__ot_axpy4(const double *u, const double *k, size_t ld, double *y, size_t len,
+                      int simd) {
+#ifdef SPECOT_OT_HAVE_AVX2_PATH
+  if (simd) {
+    axpy4_avx2(u, k, ld, y, len);
+    return;
+  }
+#else
+  (void)simd;
+#endif
+  const double *k1 = k + ld, *k2 = k + 2 * ld, *k3 = k + 3 * ld;
+  for (size_t j = 0; j < len; ++j)
+    y[j] = (((y[j] + u[0] * k[j]) + u[1] * k1[j]) + u[2] * k2[j]) + u[3] * k3[j];
+}
+
+double specot__ot_plan_row(const double *k, const double *v, const double *c, const double *g0,
+                           const double *gz, double u, size_t len, double *out, double *sums,
+                           int simd) {
+#ifdef SPECOT_OT_HAVE_AVX2_PATH
+  if (simd) return plan_row_avx2(k, v, c, g0, gz, u, len, out, sums);
+#else
+  (void)simd;
+#endif
+  double s_c = 0.0, s_m = 0.0, s_g = 0.0, gc = INFINITY;
+  for (size_t j = 0; j < len; ++j) {
+    const double w = k[j] * v[j];
+    if (out) out[j] = u * w;
+    s_c += w * c[j];
+    s_m += w;
+    s_g += w * g0[j];
+    const double r = c[j] - gz[j];
+    gc = r < gc ? r : gc;
+  }
+  sums[0] = u * s_c;
+  sums[1] = u * s_m;
+  sums[2] = u * s_g;
+  return gc;
+}
+
+/* Finite check and range in one pass: returns 1 when every entry is
+ * finite (then *lo, *hi are the min and max), 0 otherwise.  c * 0 is 0
+ * for finite c and NaN for +-inf or NaN, so a NaN sum flags a bad entry. */
+int specot__ot_finite_range(const double *c, size_t len, double *lo, double *hi) {
+  double l0 = INFINITY, l1 = INFINITY, h0 = -INFINITY, h1 = -INFINITY, z0 = 0.0, z1 = 0.0;
+  size_t k = 0;
+  for (; k + 2 <= len; k += 2) {
+    const double x0 = c[k], x1 = c[k + 1];
+    l0 = x0 < l0 ? x0 : l0;
+    l1 = x1 < l1 ? x1 : l1;
+    h0 = x0 > h0 ? x0 : h0;
+    h1 = x1 > h1 ? x1 : h1;
+    z0 += x0 * 0.0;
+    z1 += x1 * 0.0;
+  }
+  for (; k < len; ++k) {
+    l0 = c[k] < l0 ? c[k] : l0;
+    h0 = c[k] > h0 ? c[k] : h0;
+    z0 += c[k] * 0.0;
+  }
+  *lo = l0 < l1 ? l0 : l1;
+  *hi = h0 > h1 ? h0 : h1;
+  return z0 + z1 == 0.0;
+}

@@ -51,7 +51,24 @@ void specot__ot_accum_exp(const double *c, const double *mx, double hrow, size_t
 /* sum_k x_k y_k and y += alpha x (AVX2+FMA when simd = 1). */
 double specot__ot_dot(const double *x, const double *y, size_t len, int simd);
 void specot__ot_axpy(double alpha, const double *x, double *y, size_t len, int simd);
+/* y += u0 k_0 + u1 k_1 + u2 k_2 + u3 k_3 (rows k_q = k + q ld), left to right. */
+void specot__ot_axpy4(const double *u, const double *k, size_t ld, double *y, size_t len,
+                      int simd);
+/* One row of the Sinkhorn plan pi_j = u k_j v_j (written to out unless NULL):
+ * sums[0] = sum_j pi_j c_j, sums[1] = sum_j pi_j, sums[2] = sum_j pi_j g0_j;
+ * returns min_j (c_j - gz_j). */
+double specot__ot_plan_row(const double *k, const double *v, const double *c, const double *g0,
+                           const double *gz, double u, size_t len, double *out, double *sums,
+                           int simd);
+/* 1 when every c_k is finite (then *lo = min, *hi = max), else 0; one pass. */
+int specot__ot_finite_range(const double *c, size_t len, double *lo, double *hi);
 /* 1 when the CPU supports the AVX2 SLEEF path. */
 int specot__ot_simd_active(void);
+
+/* Test hooks (not exported): force the scalar kernels (simd = 0) or allow
+ * the AVX2 ones again (simd = 1, used only when the CPU has them) on one
+ * workspace.  No global state: the choice lives in the workspace. */
+void specot__ot_sinkhorn_ws_set_simd(specot_ot_sinkhorn_ws *ws, int simd);
+void specot__ot_emd_ws_set_simd(specot_ot_emd_ws *ws, int simd);
 
 #endif

@@ -91,7 +91,7 @@ int specot__ot_sk_threads(void) {
 
 size_t specot__ot_sk_scratch_len(size_t n, size_t m, int nthreads) {
   const size_t big = n > m ? n : m;
-  return n * m + 3 * big + 2 * n + 4 * m + (size_t)nthreads * m + 64;
+  return n * m + 3 * big + 3 * n + 5 * m + (size_t)nthreads * m + 64;
 }
 
 void specot__ot_sk_scratch_init(specot__sk_scratch *s, double *buf, size_t n, size_t m,
@@ -115,6 +115,10 @@ void specot__ot_sk_scratch_init(specot__sk_scratch *s, double *buf, size_t n, si
   s->sum = buf;
   buf += m;
   s->part = buf;
+  buf += (size_t)nthreads * m;
+  s->wa = buf;
+  buf += n;
+  s->wb = buf;
 }
 
 /* Row soft-min: out_i = smin_j(C_ij; pot_j + eps logw_j), i < n. */
@@ -178,14 +182,30 @@ static int all_finite_or_zero_mass(const double *p, const double *logw, size_t l
   return 1;
 }
 
-double specot__ot_eps_start(const double *C, size_t len, const specot_ot_sinkhorn_opts *o) {
+/* Default first eps of the annealing: the cost range, capped at
+ * EPS_START_RATIO eps.  Up to range/eps = EPS_START_RATIO the cold kernel
+ * a_i b_j exp(-C_ij/eps) stays far from underflow (e^-256 ~ 1e-111, the
+ * scalings absorb the rest), and starting directly at the target eps was
+ * never slower than annealing in the benchmark (the target stage dominates
+ * and warm starts from a coarser eps did not shorten it), so no annealing
+ * happens there; below, stages start at EPS_START_RATIO eps instead of the
+ * range (each stage costs an exp pass). */
+#ifndef SPECOT_OT_EPS_START_RATIO
+#define SPECOT_OT_EPS_START_RATIO 256.0
+#endif
+double specot__ot_eps_start_from_range(double range, double eps,
+                                       const specot_ot_sinkhorn_opts *o) {
+  if (o->eps_start > 0.0) return o->eps_start;
+  const double cap = SPECOT_OT_EPS_START_RATIO * eps;
+  return range <= cap ? eps : cap;
+}
+
+double specot__ot_eps_start(const double *C, size_t len, double eps,
+                            const specot_ot_sinkhorn_opts *o) {
   if (o->eps_start > 0.0) return o->eps_start;
   double lo = INFINITY, hi = -INFINITY;
-  for (size_t k = 0; k < len; ++k) {
-    lo = C[k] < lo ? C[k] : lo;
-    hi = C[k] > hi ? C[k] : hi;
-  }
-  return hi - lo;
+  (void)specot__ot_finite_range(C, len, &lo, &hi);
+  return specot__ot_eps_start_from_range(hi - lo, eps, o);
 }
 
 /* Rows [i0, i1) of the stabilised kernel, and their column sums into acc. */
@@ -249,35 +269,53 @@ static void absorb_kernel(const specot__sk_problem *p, double e, const double *f
  * So every step increases the dual objective. */
 static double relaxed(double x, double x_sk, double w) {
   if (w == 1.0 || !(x > 0.0) || !isfinite(x)) return x_sk;
-  const double z = log(x / x_sk), zr = (1.0 - w) * z;
-  if (!(zr - exp(zr) >= z - exp(z))) return x_sk;
-  return x * exp(-w * z);
+  /* r = e^z, r^-w = e^{-w z}, e^{(1-w) z} = r r^-w: one log and one exp. */
+  const double r = x / x_sk, z = log(r), rw = exp(-w * z);
+  if (!((1.0 - w) * z - r * rw >= z - r)) return x_sk;
+  return x * rw;
 }
 
 /* Rows [i0, i1): t_i = K_i . v, u_i = a_i / t_i (relaxed with weight w),
  * acc += u_i K_i (one read of each kernel row), *row_err = sum_i |u_i t_i -
  * a_i| (0 when w = 1).  Returns 1 when some positive-mass t_i is 0 or not
  * finite. */
-static int fused_rows(const double *K, size_t m, const double *loga, const double *v, size_t i0,
-                      size_t i1, double w, double *u, double *t, double *acc, double *row_err,
-                      int simd) {
+/* Row i of the fused pass: t_i = K_i . v and the new u_i; returns the
+ * coefficient of K_i in K^T u (0 for zero-mass rows and bad rows). */
+static double fused_row(const double *K, size_t m, const double *loga, const double *wa,
+                        const double *v, size_t i, double w, double *u, double *t, int *bad,
+                        double *rerr, int simd) {
+  if (loga[i] == -INFINITY) return 0.0;
+  const double ti = specot__ot_dot(K + i * m, v, m, simd);
+  t[i] = ti;
+  if (!(ti > 0.0) || !isfinite(ti)) {
+    *bad = 1;
+    return 0.0;
+  }
+  const double ai = wa[i];
+  const double ui = w == 1.0 ? ai / ti : relaxed(u[i], ai / ti, w);
+  if (w != 1.0) *rerr += fabs(ui * ti - ai);
+  u[i] = ui;
+  return ui;
+}
+
+/* Rows are taken four at a time: four dot products (the rows stay in
+ * cache), then one sweep acc += sum_q u_q K_q, a quarter of the traffic on
+ * acc of four single-row updates. */
+static int fused_rows(const double *K, size_t m, const double *loga, const double *wa,
+                      const double *v, size_t i0, size_t i1, double w, double *u, double *t,
+                      double *acc, double *row_err, int simd) {
   int bad = 0;
-  double rerr = 0.0;
+  double rerr = 0.0, coef[4];
   for (size_t j = 0; j < m; ++j) acc[j] = 0.0;
-  for (size_t i = i0; i < i1; ++i) {
-    if (loga[i] == -INFINITY) continue;
-    const double *krow = K + i * m;
-    const double ti = specot__ot_dot(krow, v, m, simd);
-    t[i] = ti;
-    if (!(ti > 0.0) || !isfinite(ti)) {
-      bad = 1;
-      continue;
-    }
-    const double ai = exp(loga[i]);
-    const double ui = w == 1.0 ? ai / ti : relaxed(u[i], ai / ti, w);
-    if (w != 1.0) rerr += fabs(ui * ti - ai);
-    u[i] = ui;
-    specot__ot_axpy(ui, krow, acc, m, simd);
+  size_t i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    for (size_t q = 0; q < 4; ++q)
+      coef[q] = fused_row(K, m, loga, wa, v, i + q, w, u, t, &bad, &rerr, simd);
+    specot__ot_axpy4(coef, K + i * m, m, acc, m, simd);
+  }
+  for (; i < i1; ++i) {
+    const double ui = fused_row(K, m, loga, wa, v, i, w, u, t, &bad, &rerr, simd);
+    if (ui != 0.0) specot__ot_axpy(ui, K + i * m, acc, m, simd);
   }
   *row_err = rerr;
   return bad;
@@ -286,11 +324,11 @@ static int fused_rows(const double *K, size_t m, const double *loga, const doubl
 /* One pass over K: u = a / (K v) (relaxed with weight w) and s = K^T u.
  * Threads own row ranges and partial column sums (part: nt x m), reduced in
  * a fixed order; *row_err as in fused_rows. */
-static int kernel_fused(const double *K, size_t n, size_t m, const double *loga, const double *v,
-                        double w, double *u, double *t, double *s, double *part, int nt,
-                        double *row_err, int simd) {
+static int kernel_fused(const double *K, size_t n, size_t m, const double *loga,
+                        const double *wa, const double *v, double w, double *u, double *t,
+                        double *s, double *part, int nt, double *row_err, int simd) {
   if (nt <= 1 || n * m < 32768)
-    return fused_rows(K, m, loga, v, 0, n, w, u, t, s, row_err, simd);
+    return fused_rows(K, m, loga, wa, v, 0, n, w, u, t, s, row_err, simd);
   int bad = 0;
   double rerr = 0.0;
 #pragma omp parallel num_threads(nt) reduction(| : bad) reduction(+ : rerr)
@@ -301,8 +339,8 @@ static int kernel_fused(const double *K, size_t n, size_t m, const double *loga,
     const size_t tid = 0, cnt = 1;
 #endif
     double mine = 0.0;
-    bad |= fused_rows(K, m, loga, v, n * tid / cnt, n * (tid + 1) / cnt, w, u, t, part + tid * m,
-                      &mine, simd);
+    bad |= fused_rows(K, m, loga, wa, v, n * tid / cnt, n * (tid + 1) / cnt, w, u, t,
+                      part + tid * m, &mine, simd);
     rerr += mine;
 #pragma omp barrier
 #pragma omp for schedule(static)
@@ -344,7 +382,7 @@ static double log_step(const specot__sk_problem *p, double e, double *f, double 
 
 /* Plain iterations observed before the automatic relaxation weight is set,
  * and the window over which the convergence rate is measured. */
-enum { RELAX_WARMUP = 12, RELAX_WINDOW = 6 };
+enum { RELAX_WARMUP = 6, RELAX_WINDOW = 3 };
 
 /* Weight of over-relaxed Sinkhorn from the observed rate r of the plain
  * iteration (error ratio per iteration): w = 2 / (1 + sqrt(1 - r)), the
@@ -384,8 +422,7 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
     int bad = 0;
     for (size_t j = 0; j < m; ++j) {
       if (p->logb[j] == -INFINITY) continue;
-      const double bj = exp(p->logb[j]);
-      err += fabs(s->v[j] * s->s[j] - bj);
+      err += fabs(s->v[j] * s->s[j] - s->wb[j]);
       if (!(s->s[j] > 0.0) || !isfinite(s->s[j])) bad = 1;
     }
     if (!bad && err + row_err <= stop_tol) {
@@ -416,9 +453,9 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
     last_w = w;
     if (!bad) {
       for (size_t j = 0; j < m; ++j)
-        s->v[j] = p->logb[j] == -INFINITY ? 0.0 : relaxed(s->v[j], exp(p->logb[j]) / s->s[j], w);
-      bad = kernel_fused(s->K, n, m, p->loga, s->v, w, s->u, s->t, s->s, s->part, s->nthreads,
-                         &row_err, p->simd);
+        s->v[j] = p->logb[j] == -INFINITY ? 0.0 : relaxed(s->v[j], s->wb[j] / s->s[j], w);
+      bad = kernel_fused(s->K, n, m, p->loga, s->wa, s->v, w, s->u, s->t, s->s, s->part,
+                         s->nthreads, &row_err, p->simd);
     }
     if (bad) {
       /* Underflowed kernel line: restart from the last good potentials in log form. */
@@ -466,8 +503,11 @@ specot_status specot__ot_sk_run(const specot__sk_problem *p, const specot_ot_sin
   double err = INFINITY;
   double e = (o->eps_scaling && !o->warm_start && eps0 > p->eps) ? eps0 : p->eps;
   double total_b = 0.0;
-  for (size_t j = 0; j < p->m; ++j)
-    if (p->logb[j] > -INFINITY) total_b += exp(p->logb[j]);
+  for (size_t i = 0; i < p->n; ++i) s->wa[i] = p->loga[i] > -INFINITY ? exp(p->loga[i]) : 0.0;
+  for (size_t j = 0; j < p->m; ++j) {
+    s->wb[j] = p->logb[j] > -INFINITY ? exp(p->logb[j]) : 0.0;
+    total_b += s->wb[j];
+  }
   for (;;) {
     const int target = !(e > p->eps);
     /* Intermediate stages only need a rough fit (1e-3 of the mass). */
@@ -514,58 +554,45 @@ specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *log
   return err <= o->tol ? SPECOT_OK : SPECOT_WARN_MAXITER;
 }
 
-/* Scalars of the final iterate and the optional dense plan. */
+/* Scalars of the final iterate and the optional dense plan, read from the
+ * kernel and scalings of the last stage: pi = diag(u) K diag(v) (the same
+ * plan as a_i b_j exp((f_i + g_j - C_ij)/eps) up to rounding, since f, g
+ * absorbed u, v exactly in exact arithmetic), so no exponential is taken. */
 void specot__ot_sk_finish(const specot__sk_problem *p, const double *f, const double *g,
-                          double *plan, double *work, double *buf,
+                          double *plan, const specot__sk_scratch *s, double *buf,
                           specot_ot_sinkhorn_result *r) {
   const size_t n = p->n, m = p->m;
-  const double eps = p->eps, inv = 1.0 / eps;
+  const double eps = p->eps;
   double cost = 0.0, mass = 0.0, fg = 0.0, ta = 0.0, tb = 0.0, af = 0.0, bg = 0.0;
-  double *hg = buf, *gz = buf + m, *g0 = buf + 2 * m;
-  for (size_t i = 0; i < n; ++i)
-    if (p->loga[i] > -INFINITY) {
-      ta += exp(p->loga[i]);
-      af += exp(p->loga[i]) * f[i];
-    }
+  double *gz = buf, *g0 = buf + m;
+  for (size_t i = 0; i < n; ++i) {
+    ta += s->wa[i];
+    af += s->wa[i] * (p->loga[i] > -INFINITY ? f[i] : 0.0);
+  }
   for (size_t j = 0; j < m; ++j) {
-    hg[j] = g[j] + eps * p->logb[j];
     /* zero-mass columns are left out of the c-transform (C - (-inf) = +inf) */
     gz[j] = p->logb[j] > -INFINITY ? g[j] : -INFINITY;
     g0[j] = p->logb[j] > -INFINITY ? g[j] : 0.0;
-    if (p->logb[j] > -INFINITY) {
-      tb += exp(p->logb[j]);
-      bg += exp(p->logb[j]) * g[j];
-    }
+    tb += s->wb[j];
+    bg += s->wb[j] * g0[j];
   }
   double lb_rows = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : cost, mass, fg, lb_rows) \
     if (n * m >= 32768)
   for (size_t i = 0; i < n; ++i) {
-    const double *crow = p->C + i * m;
-    double *prow = (plan ? plan : work) + i * m;
+    double *prow = plan ? plan + i * m : NULL;
     if (p->loga[i] == -INFINITY) {
-      memset(prow, 0, m * sizeof(double));
+      if (prow) memset(prow, 0, m * sizeof(double));
       continue;
     }
+    double sums[3];
     /* g^c_i = min_j (C_ij - g_j) over positive-mass columns. */
-    double gc = INFINITY;
-    for (size_t j = 0; j < m; ++j) {
-      const double v = crow[j] - gz[j];
-      gc = v < gc ? v : gc;
-    }
-    lb_rows += exp(p->loga[i]) * gc;
-    const double hrow = f[i] + eps * p->loga[i];
-    specot__ot_exp_row(crow, hg, hrow, m, inv, prow, p->simd);
-    double c_i = 0.0, m_i = 0.0, g_i = 0.0;
-    for (size_t j = 0; j < m; ++j) {
-      const double pij = prow[j];
-      c_i += pij * crow[j];
-      m_i += pij;
-      g_i += pij * g0[j];
-    }
-    cost += c_i;
-    mass += m_i;
-    fg += m_i * f[i] + g_i;
+    const double gc = specot__ot_plan_row(s->K + i * m, s->v, p->C + i * m, g0, gz, s->u[i], m,
+                                          prow, sums, p->simd);
+    lb_rows += s->wa[i] * gc;
+    cost += sums[0];
+    mass += sums[1];
+    fg += sums[1] * f[i] + sums[2];
   }
   r->cost = cost;
   /* eps KL(pi | a(x)b) = sum pi (f+g-C) - eps sum pi + eps (sum a)(sum b). */
@@ -641,6 +668,10 @@ specot_status specot_ot_sinkhorn_ws_alloc(specot_ctx *ctx, size_t n, size_t m, s
   return SPECOT_OK;
 }
 
+void specot__ot_sinkhorn_ws_set_simd(specot_ot_sinkhorn_ws *ws, int simd) {
+  if (ws) ws->simd = simd ? specot__ot_simd_active() : 0;
+}
+
 void specot__ot_normalise(const double *loga, size_t n, const double *logb, size_t m, double *f,
                           double *g) {
   double af = 0.0, bg = 0.0, ta = 0.0, tb = 0.0;
@@ -661,8 +692,7 @@ void specot__ot_normalise(const double *loga, size_t n, const double *logb, size
 
 /* Shared tail of the dense and point solves (C: the user's matrix or ws->C). */
 static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, const double *C,
-                                  const double *a,
-                                  const double *b, double eps,
+                                  double range, const double *a, const double *b, double eps,
                                   const specot_ot_sinkhorn_opts *o, double *f, double *g,
                                   double *plan, specot_ot_sinkhorn_result *res) {
   const size_t n = ws->n, m = ws->m;
@@ -675,7 +705,8 @@ static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, co
   specot__sk_problem p = {n, m, C, ws->loga, ws->logb, eps, ws->simd};
   size_t iters = 0;
   double err = INFINITY;
-  const double eps0 = o->eps_scaling && !o->warm_start ? specot__ot_eps_start(C, n * m, o) : eps;
+  const double eps0 =
+      o->eps_scaling && !o->warm_start ? specot__ot_eps_start_from_range(range, eps, o) : eps;
   specot_status st = specot__ot_sk_run(&p, o, eps0, f, g,
                                        &ws->sk, &iters, &err);
   if (st == SPECOT_ERR_NUMERICAL)
@@ -685,7 +716,7 @@ static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, co
   specot__ot_normalise(ws->loga, n, ws->logb, m, f, g);
   specot_ot_sinkhorn_result r;
   memset(&r, 0, sizeof r);
-  specot__ot_sk_finish(&p, f, g, plan, ws->sk.K, ws->rowbuf, &r);
+  specot__ot_sk_finish(&p, f, g, plan, &ws->sk, ws->rowbuf, &r);
   r.iterations = iters;
   r.marginal_error = err;
   r.status = st;
@@ -726,9 +757,10 @@ specot_status specot_ot_sinkhorn_solve(specot_ctx *ctx, specot_ot_sinkhorn_ws *w
   specot_status st = check_common(ctx, ws, a, b, eps, opts, f, g);
   if (st) return st;
   if (!C) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: cost matrix C is NULL");
-  if (!specot__all_finite(C, ws->n * ws->m))
+  double lo, hi;
+  if (!specot__ot_finite_range(C, ws->n * ws->m, &lo, &hi))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: cost matrix has a non-finite entry");
-  return solve_loaded(ctx, ws, C, a, b, eps, opts, f, g, plan, result);
+  return solve_loaded(ctx, ws, C, hi - lo, a, b, eps, opts, f, g, plan, result);
 }
 
 specot_status specot_ot_sinkhorn_solve_points(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws,
@@ -756,9 +788,10 @@ specot_status specot_ot_sinkhorn_solve_points(specot_ctx *ctx, specot_ot_sinkhor
   if (!specot__all_finite(X, ws->n * ws->d) || !specot__all_finite(Y, ws->m * ws->d))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: X and Y must be finite");
   specot__ot_sqdist(X, ws->n, Y, ws->m, ws->d, scale, ws->C);
-  if (!specot__all_finite(ws->C, ws->n * ws->m))
+  double lo, hi;
+  if (!specot__ot_finite_range(ws->C, ws->n * ws->m, &lo, &hi))
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "sinkhorn: squared distances overflow");
-  return solve_loaded(ctx, ws, ws->C, a, b, eps, opts, f, g, plan, result);
+  return solve_loaded(ctx, ws, ws->C, hi - lo, a, b, eps, opts, f, g, plan, result);
 }
 
 specot_status specot_ot_sinkhorn(specot_ctx *ctx, size_t n, size_t m, const double *a,

@@ -20,6 +20,7 @@ typedef struct specot__sk_scratch {
   double *h;       /* max(n, m) */
   double *mx, *sum;/* m (column soft-min) */
   double *part;    /* nthreads x m partial column sums */
+  double *wa, *wb; /* weights a (n), b (m): exp(log weights), 0 for zero mass */
   int nthreads;    /* threads of the fused kernel pass (fixed at allocation) */
 } specot__sk_scratch;
 
@@ -35,7 +36,11 @@ specot_status specot__ot_sk_check_opts(specot_ctx *ctx, const char *who,
                                        const specot_ot_sinkhorn_opts *o, double eps);
 void specot__ot_log_weights(const double *w, size_t len, double *logw);
 void specot__ot_transpose(const double *C, size_t n, size_t m, double *Ct);
-double specot__ot_eps_start(const double *C, size_t len, const specot_ot_sinkhorn_opts *o);
+/* First eps of the annealing: o->eps_start if > 0, else min(cost range, 256 eps). */
+double specot__ot_eps_start(const double *C, size_t len, double eps,
+                            const specot_ot_sinkhorn_opts *o);
+double specot__ot_eps_start_from_range(double range, double eps,
+                                       const specot_ot_sinkhorn_opts *o);
 /* Alternating solve with eps-scaling; OK, WARN_MAXITER or ERR_NUMERICAL (no message). */
 specot_status specot__ot_sk_run(const specot__sk_problem *p, const specot_ot_sinkhorn_opts *o,
                                 double eps0, double *f, double *g, specot__sk_scratch *s,
@@ -45,10 +50,11 @@ specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *log
                                     double eps0, int simd, const specot_ot_sinkhorn_opts *o,
                                     double *p, double *h, double *t, size_t *iters,
                                     double *err_out);
-/* Scalars of the final iterate; plan (n x m) is formed in `plan` if given,
- * else in `work` (n x m scratch); buf: 3 m doubles. */
+/* Scalars of the final iterate of specot__ot_sk_run on the same scratch s
+ * (its kernel and scalings: pi = diag(u) K diag(v), no exponentials), and
+ * the dense plan (n x m) in `plan` if given; buf: 3 m doubles. */
 void specot__ot_sk_finish(const specot__sk_problem *p, const double *f, const double *g,
-                          double *plan, double *work, double *buf,
+                          double *plan, const specot__sk_scratch *s, double *buf,
                           specot_ot_sinkhorn_result *r);
 /* Shifts (f + k, g - k) so that <a,f> = <b,g>. */
 void specot__ot_normalise(const double *loga, size_t n, const double *logb, size_t m, double *f,
