@@ -127,4 +127,25 @@ specot_status spec_cg_run(spec_cg *cg, specot_ctx *ctx, const specot_gauge *g,
                           const specot_spectral_opts *opts, double floor, spec_oracle_fn oracle,
                           spec_move_fn move, void *data, spec_cg_out *out);
 
+/* ------------------------------------------------------ entropic oracle */
+
+/* Sinkhorn oracle state (entropic.c): Sinkhorn workspace, dense cost and
+ * plan (8 n m bytes each, plus 8 n m in the Sinkhorn workspace), centred
+ * and transformed clouds, per-column potentials (cap (n + m)), Q and eps,
+ * and the result plan (grown on demand). */
+typedef struct spec_entropic spec_entropic;
+spec_entropic *spec_entropic_alloc(specot_ctx *ctx, size_t n, size_t m, size_t d, size_t cap);
+void spec_entropic_free(spec_entropic *e);
+/* Binds the clouds and normalised weights (kept by pointer) for a solve. */
+void spec_entropic_prepare(spec_entropic *e, const double *X, const double *Y, const double *a,
+                           const double *b, double eps_rel, double tol_rel);
+/* spec_oracle_fn and spec_move_fn of the entropic oracle. */
+specot_status spec_entropic_oracle(spec_entropic *e, specot_ctx *ctx, const double *Q, size_t slot,
+                                   double *S_new, double *value);
+void spec_entropic_move(spec_entropic *e, size_t from, size_t to);
+/* Plan sum_k lambda_k round(pi_k) over r columns, sorted by (row, col). */
+specot_status spec_entropic_assemble(spec_entropic *e, specot_ctx *ctx, const double *lambda,
+                                     size_t r, const size_t **rows, const size_t **cols,
+                                     const double **mass, size_t *nnz);
+
 #endif

@@ -30,12 +30,8 @@ struct specot_spectral_ws {
   /* Solve-time references used by the oracle. */
   const double *X, *Y;
   specot_ot_emd_opts emd_opts;
-  /* Entropic oracle (allocated on first use): Sinkhorn workspace, dense
-   * cost and plan (n*m each), per-column potentials (cap * (n + m)), Q
-   * (cap * d*d) and eps (cap). */
-  specot_ot_sinkhorn_ws *sk;
-  double *C, *P, *Pfinal, *pot, *colQ, *coleps, *Xt, *Yt, *rs, *cs;
-  double entropic_eps;
+  /* Entropic oracle, allocated on first use (entropic.c). */
+  spec_entropic *ent;
 };
 
 void specot_spectral_opts_init(specot_spectral_opts *opts) {
@@ -52,9 +48,7 @@ void specot_spectral_opts_init(specot_spectral_opts *opts) {
 void specot_spectral_ws_free(specot_spectral_ws *ws) {
   if (!ws) return;
   specot_ot_emd_ws_free(ws->emd);
-  specot_ot_sinkhorn_ws_free(ws->sk);
-  specot__free(ws->C);
-  specot__free(ws->pot);
+  spec_entropic_free(ws->ent);
   spec_cg_free(&ws->cg);
   spec_eig_free(&ws->eig);
   free(ws->crow);
@@ -158,186 +152,15 @@ static specot_status exact_oracle(void *data, specot_ctx *ctx, const double *Q, 
 
 /* ------------------------------------------------------- entropic oracle */
 
-static specot_status entropic_alloc(specot_ctx *ctx, specot_spectral_ws *ws) {
-  if (ws->sk) return SPECOT_OK;
-  const size_t n = ws->n, m = ws->m, d = ws->d, nm = n * m;
-  specot_status st = specot_ot_sinkhorn_ws_alloc(ctx, n, m, 0, NULL, &ws->sk);
-  if (st != SPECOT_OK) return st;
-  if (nm > SIZE_MAX / 32 - (n + m) * (d + 2))
-    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "transport: n m = %zu too large", nm);
-  ws->C = specot__alloc_doubles(3 * nm + (n + m) * (d + 2));
-  ws->pot = specot__alloc_doubles(ws->cap * (n + m + d * d + 1));
-  if (!ws->C || !ws->pot) return specot__fail(ctx, SPECOT_ERR_NOMEM, "transport: out of memory");
-  ws->P = ws->C + nm;
-  ws->Pfinal = ws->P + nm;
-  ws->Xt = ws->Pfinal + nm;
-  ws->Yt = ws->Xt + n * d;
-  ws->rs = ws->Yt + m * d;
-  ws->cs = ws->rs + n;
-  ws->colQ = ws->pot + ws->cap * (n + m);
-  ws->coleps = ws->colQ + ws->cap * d * d;
-  /* The combined entropic plan is dense: grow the result arrays to n m. */
-  if (nm > ws->cap * ws->colnnz) {
-    free(ws->prow);
-    free(ws->pcol);
-    specot__free(ws->pmass);
-    ws->prow = malloc(nm * sizeof *ws->prow);
-    ws->pcol = malloc(nm * sizeof *ws->pcol);
-    ws->pmass = specot__alloc_doubles(nm);
-    if (!ws->prow || !ws->pcol || !ws->pmass)
-      return specot__fail(ctx, SPECOT_ERR_NOMEM, "transport: out of memory");
-  }
-  return SPECOT_OK;
-}
-
-static void entropic_plan(specot_spectral_ws *ws, size_t slot, double *P);
-
-/* Combined plan sum_k lambda_k round(pi_k) as sorted sparse entries. */
-static size_t entropic_assemble(specot_spectral_ws *ws) {
-  const size_t n = ws->n, m = ws->m;
-  memset(ws->Pfinal, 0, n * m * sizeof *ws->Pfinal);
-  for (size_t k = 0; k < ws->cg.r; ++k) {
-    if (ws->cg.lambda[k] <= 0.0) continue;
-    entropic_plan(ws, k, ws->P);
-    for (size_t t = 0; t < n * m; ++t) ws->Pfinal[t] += ws->cg.lambda[k] * ws->P[t];
-  }
-  size_t nnz = 0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < m; ++j)
-      if (ws->Pfinal[i * m + j] > 0.0) {
-        ws->prow[nnz] = i;
-        ws->pcol[nnz] = j;
-        ws->pmass[nnz++] = ws->Pfinal[i * m + j];
-      }
-  return nnz;
-}
-
-/* C_ij = |L x_i - L y_j|^2 from the transformed points; returns mean C. */
-static double entropic_cost(specot_spectral_ws *ws, const double *L) {
-  const size_t n = ws->n, m = ws->m, d = ws->d;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t r = 0; r < d; ++r) {
-      double v = 0.0;
-      for (size_t l = 0; l < d; ++l) v += L[r * d + l] * ws->X[i * d + l];
-      ws->Xt[i * d + r] = v;
-    }
-  for (size_t j = 0; j < m; ++j)
-    for (size_t r = 0; r < d; ++r) {
-      double v = 0.0;
-      for (size_t l = 0; l < d; ++l) v += L[r * d + l] * ws->Y[j * d + l];
-      ws->Yt[j * d + r] = v;
-    }
-  double mean = 0.0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < m; ++j) {
-      double c = 0.0;
-      for (size_t r = 0; r < d; ++r) {
-        const double t = ws->Xt[i * d + r] - ws->Yt[j * d + r];
-        c += t * t;
-      }
-      ws->C[i * m + j] = c;
-      mean += c;
-    }
-  return mean / (double)(n * m);
-}
-
-/* Rounding onto Pi(a, b) (Altschuler, Weed, Rigollet 2017): scale rows and
- * columns down to the marginals, then add the rank-one correction of the
- * remaining mass.  The result is exactly feasible up to rounding. */
-static void round_plan(specot_spectral_ws *ws, double *P) {
-  const size_t n = ws->n, m = ws->m;
-  for (size_t i = 0; i < n; ++i) {
-    double r = 0.0;
-    for (size_t j = 0; j < m; ++j) r += P[i * m + j];
-    const double s = r > ws->a[i] ? ws->a[i] / r : 1.0;
-    for (size_t j = 0; j < m; ++j) P[i * m + j] *= s;
-  }
-  for (size_t j = 0; j < m; ++j) ws->cs[j] = 0.0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < m; ++j) ws->cs[j] += P[i * m + j];
-  for (size_t j = 0; j < m; ++j) ws->cs[j] = ws->cs[j] > ws->b[j] ? ws->b[j] / ws->cs[j] : 1.0;
-  double tot = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    double r = 0.0;
-    for (size_t j = 0; j < m; ++j) r += P[i * m + j] *= ws->cs[j];
-    ws->rs[i] = ws->a[i] - r;
-    tot += fmax(ws->rs[i], 0.0);
-  }
-  for (size_t j = 0; j < m; ++j) ws->cs[j] = ws->b[j];
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < m; ++j) ws->cs[j] -= P[i * m + j];
-  if (tot > 0.0)
-    for (size_t i = 0; i < n; ++i)
-      for (size_t j = 0; j < m; ++j)
-        P[i * m + j] += fmax(ws->rs[i], 0.0) * fmax(ws->cs[j], 0.0) / tot;
-}
-
-/* Sigma of a dense plan, from the differences (O(n m d^2)). */
-static void sigma_dense(const specot_spectral_ws *ws, const double *P, double *S) {
-  const size_t n = ws->n, m = ws->m, d = ws->d;
-  memset(S, 0, d * d * sizeof *S);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < m; ++j) {
-      const double pij = P[i * m + j];
-      if (pij == 0.0) continue;
-      const double *x = ws->X + i * d, *y = ws->Y + j * d;
-      for (size_t k = 0; k < d; ++k) {
-        const double dk = pij * (x[k] - y[k]);
-        for (size_t l = 0; l <= k; ++l) S[k * d + l] += dk * (x[l] - y[l]);
-      }
-    }
-  for (size_t k = 0; k < d; ++k)
-    for (size_t l = 0; l < k; ++l) S[l * d + k] = S[k * d + l];
-}
-
-/* Dense plan of column `slot` regenerated from its potentials. */
-static void entropic_plan(specot_spectral_ws *ws, size_t slot, double *P) {
-  const size_t n = ws->n, m = ws->m, d = ws->d;
-  const double *f = ws->pot + slot * (n + m), *g = f + n, eps = ws->coleps[slot];
-  if (spec_sqrt_psd(&ws->eig, ws->colQ + slot * d * d, d, ws->L, ws->w, ws->U, ws->tmp) != 0)
-    return;
-  entropic_cost(ws, ws->L);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < m; ++j)
-      P[i * m + j] = ws->a[i] * ws->b[j] * exp((f[i] + g[j] - ws->C[i * m + j]) / eps);
-  round_plan(ws, P);
-}
-
 static specot_status entropic_oracle(void *data, specot_ctx *ctx, const double *Q, size_t slot,
                                      double *S_new, double *value) {
   specot_spectral_ws *ws = data;
-  const size_t n = ws->n, m = ws->m, d = ws->d;
-  if (spec_sqrt_psd(&ws->eig, Q, d, ws->L, ws->w, ws->U, ws->tmp) != 0)
-    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition of Q failed");
-  const double eps = ws->entropic_eps * fmax(entropic_cost(ws, ws->L), DBL_MIN);
-  double *f = ws->pot + slot * (n + m), *g = f + n;
-  specot_ot_sinkhorn_opts so;
-  specot_ot_sinkhorn_opts_init(&so);
-  /* Marginal accuracy only affects how much the rounding moves the plan
-   * (UB stays feasible) and the c-transform LB is valid at any iterate, so a
-   * moderate tolerance and an iteration cap suffice.  Each call anneals eps
-   * from scratch (a warm start at the target eps converged slowly). */
-  so.tol = 1e-7;
-  so.max_iter = 5000;
-  specot_ot_sinkhorn_result res;
-  const specot_status st = specot_ot_sinkhorn_solve(ctx, ws->sk, ws->a, ws->b, ws->C, eps, &so, f, g,
-                                              ws->P, &res);
-  if (st < 0) return st;
-  memcpy(ws->colQ + slot * d * d, Q, d * d * sizeof *Q);
-  ws->coleps[slot] = eps;
-  round_plan(ws, ws->P);
-  sigma_dense(ws, ws->P, S_new);
-  /* c-transform bound: a certified lower bound on the exact W_Q^2. */
-  *value = res.lower_bound;
-  return SPECOT_OK;
+  return spec_entropic_oracle(ws->ent, ctx, Q, slot, S_new, value);
 }
 
 static void entropic_move(void *data, size_t from, size_t to) {
   specot_spectral_ws *ws = data;
-  const size_t c = ws->n + ws->m, dd = ws->d * ws->d;
-  memmove(ws->pot + to * c, ws->pot + from * c, c * sizeof *ws->pot);
-  memmove(ws->colQ + to * dd, ws->colQ + from * dd, dd * sizeof *ws->colQ);
-  ws->coleps[to] = ws->coleps[from];
+  spec_entropic_move(ws->ent, from, to);
 }
 
 static void move_column(void *data, size_t from, size_t to) {
@@ -451,8 +274,10 @@ specot_status specot_spectral_solve(specot_ctx *ctx, specot_spectral_ws *ws,
       return specot__fail(ctx, SPECOT_ERR_INVALID,
                           "transport: entropic_eps = %g must be finite and > 0",
                           opts->entropic_eps);
-    if ((st = entropic_alloc(ctx, ws)) != SPECOT_OK) return st;
-    ws->entropic_eps = opts->entropic_eps;
+    if (!ws->ent && !(ws->ent = spec_entropic_alloc(ctx, ws->n, ws->m, ws->d, ws->cap)))
+      return specot_ctx_status(ctx) < 0 ? specot_ctx_status(ctx) : SPECOT_ERR_NOMEM;
+    spec_entropic_prepare(ws->ent, X, Y, ws->a, ws->b, opts->entropic_eps,
+                          opts->tol);
   }
   const size_t n = ws->n, m = ws->m, d = ws->d;
   ws->X = X;
@@ -472,8 +297,16 @@ specot_status specot_spectral_solve(specot_ctx *ctx, specot_spectral_ws *ws,
                    entropic ? entropic_move : move_column, ws, &out);
   if (st < 0) return st;
   /* Plan of the best upper bound; Sigma and UB recomputed from it. */
-  res->plan_nnz = entropic ? entropic_assemble(ws) : assemble_plan(ws, ws->entries);
-  spec_sigma_sparse(X, Y, d, ws->prow, ws->pcol, ws->pmass, res->plan_nnz, ws->sigma);
+  const size_t *prow = ws->prow, *pcol = ws->pcol;
+  const double *pmass = ws->pmass;
+  if (entropic) {
+    const specot_status ast = spec_entropic_assemble(ws->ent, ctx, ws->cg.lambda, ws->cg.r, &prow,
+                                                     &pcol, &pmass, &res->plan_nnz);
+    if (ast < 0) return ast;
+  } else {
+    res->plan_nnz = assemble_plan(ws, ws->entries);
+  }
+  spec_sigma_sparse(X, Y, d, prow, pcol, pmass, res->plan_nnz, ws->sigma);
   if (spec_eig_sym(&ws->eig, ws->sigma, ws->w, ws->U) != 0)
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition failed");
   memcpy(ws->dual, ws->cg.Qbest, d * d * sizeof *ws->dual);
@@ -488,9 +321,9 @@ specot_status specot_spectral_solve(specot_ctx *ctx, specot_spectral_ws *ws,
   res->status = st;
   res->sigma = ws->sigma;
   res->dual = ws->dual;
-  res->plan_rows = ws->prow;
-  res->plan_cols = ws->pcol;
-  res->plan_mass = ws->pmass;
+  res->plan_rows = prow;
+  res->plan_cols = pcol;
+  res->plan_mass = pmass;
   if (st == SPECOT_WARN_MAXITER)
     specot__fail(ctx, st, "transport: stopped after %zu iterations with relative gap %.3g",
                  out.iterations, res->relative_gap);
