@@ -41,8 +41,9 @@ static int parse(int argc, char **argv, gaussian_args *t) {
   specot_spectral_opts_init(&t->opts);
   int rc = CLI_EXIT_OK, npos = 0;
   for (int i = 1; i < argc && !rc; ++i) {
-    const int g = cli_spectral_gauge_option(CMD, argc, argv, &i, &t->gauge, &t->have_gauge);
-    if (g < 0) return CLI_EXIT_USAGE;
+    const int g =
+        cli_spectral_option(CMD, argc, argv, &i, &t->gauge, &t->have_gauge, &t->opts, &t->quiet);
+    if (g < 0) return -g;
     if (g > 0) continue;
     const char *o = argv[i];
     const char **target = strcmp(o, "--mean0") == 0   ? &t->m0
@@ -55,14 +56,8 @@ static int parse(int argc, char **argv, gaussian_args *t) {
                                                       : NULL;
     if (target) {
       rc = cli_opt_str(CMD, argc, argv, &i, target);
-    } else if (strcmp(o, "--tol") == 0) {
-      rc = cli_opt_double(CMD, argc, argv, &i, &t->opts.tol, 0.0, DBL_MAX, "a finite number >= 0");
-    } else if (strcmp(o, "--max-iter") == 0) {
-      rc = cli_opt_size(CMD, argc, argv, &i, &t->opts.max_iter, 1, SIZE_MAX, "a positive integer");
     } else if (strcmp(o, "--json") == 0) {
       t->json = 1;
-    } else if (strcmp(o, "--quiet") == 0) {
-      t->quiet = 1;
     } else {
       rc = cli_positional(CMD, o, NULL, 0, &npos);
     }

@@ -14,10 +14,20 @@ static const char CMD[] = "geodesic";
 static void usage(FILE *out) {
   fprintf(out,
           "usage: specot geodesic X Y (-p P | --kyfan K) -t T -o Z [--weights-out W]\n"
-          "                       [--a a] [--b b] [--tol T] [--quiet]\n"
+          "                       [--a a] [--b b] [--tol T] [--max-iter N] [--quiet]\n"
           "Solves W_gamma between X (n x d) and Y (m x d), then writes the geodesic point\n"
           "mu_t: atoms Z = (1-t) x_i + t y_j (one per plan nonzero) and weights pi_ij.\n"
-          "With an optimal plan, W(mu_s, mu_t) = |t - s| W(mu_0, mu_1).\n");
+          "With an optimal plan, W(mu_s, mu_t) = |t - s| W(mu_0, mu_1).\n"
+          "Options:\n"
+          "  -p P | --kyfan K  Schatten exponent (1 <= P <= inf) or Ky Fan order (1 <= K <= d)\n"
+          "  -t T              time in [0, 1] (0 gives X, 1 gives Y)\n"
+          "  -o Z              atoms of mu_t (nnz x d; .npy or .csv)\n"
+          "  --weights-out W   their weights pi_ij (nnz values)\n"
+          "  --a FILE, --b FILE  weights of X and Y (default uniform)\n"
+          "  --tol T           relative gap target of the transport solve (default 1e-6)\n"
+          "  --max-iter N      cap on OT calls (default 1000)\n"
+          "  --quiet           no progress line on stderr\n"
+          "Exit: 0 ok, 2 usage, 3 bad input, 4 numerical.\n");
 }
 
 int cmd_geodesic(int argc, char **argv) {
@@ -32,8 +42,8 @@ int cmd_geodesic(int argc, char **argv) {
   specot_spectral_opts opts;
   specot_spectral_opts_init(&opts);
   for (int i = 1; i < argc && !rc; ++i) {
-    const int g = cli_spectral_gauge_option(CMD, argc, argv, &i, &gauge, &have);
-    if (g < 0) return CLI_EXIT_USAGE;
+    const int g = cli_spectral_option(CMD, argc, argv, &i, &gauge, &have, &opts, &quiet);
+    if (g < 0) return -g;
     if (g > 0) continue;
     const char *o = argv[i];
     if (strcmp(o, "-t") == 0) {
@@ -46,10 +56,6 @@ int cmd_geodesic(int argc, char **argv) {
       rc = cli_opt_str(CMD, argc, argv, &i, &pa);
     } else if (strcmp(o, "--b") == 0) {
       rc = cli_opt_str(CMD, argc, argv, &i, &pb);
-    } else if (strcmp(o, "--tol") == 0) {
-      rc = cli_opt_double(CMD, argc, argv, &i, &opts.tol, 0.0, DBL_MAX, "a finite number >= 0");
-    } else if (strcmp(o, "--quiet") == 0) {
-      quiet = 1;
     } else {
       rc = cli_positional(CMD, o, pos, 2, &npos);
     }

@@ -47,8 +47,9 @@ static int parse(int argc, char **argv, transport_args *t) {
   const char *pos[2] = {NULL, NULL};
   int rc = CLI_EXIT_OK, npos = 0;
   for (int i = 1; i < argc && !rc; ++i) {
-    const int g = cli_spectral_gauge_option(CMD, argc, argv, &i, &t->gauge, &t->have_gauge);
-    if (g < 0) return CLI_EXIT_USAGE;
+    const int g =
+        cli_spectral_option(CMD, argc, argv, &i, &t->gauge, &t->have_gauge, &t->opts, &t->quiet);
+    if (g < 0) return -g;
     if (g > 0) continue;
     const char *o = argv[i];
     const char **target = strcmp(o, "--a") == 0       ? &t->a
@@ -59,18 +60,12 @@ static int parse(int argc, char **argv, transport_args *t) {
                                                       : NULL;
     if (target) {
       rc = cli_opt_str(CMD, argc, argv, &i, target);
-    } else if (strcmp(o, "--tol") == 0) {
-      rc = cli_opt_double(CMD, argc, argv, &i, &t->opts.tol, 0.0, DBL_MAX, "a finite number >= 0");
-    } else if (strcmp(o, "--max-iter") == 0) {
-      rc = cli_opt_size(CMD, argc, argv, &i, &t->opts.max_iter, 1, SIZE_MAX, "a positive integer");
     } else if (strcmp(o, "--entropic") == 0) {
       rc = cli_opt_double(CMD, argc, argv, &i, &t->opts.entropic_eps, DBL_TRUE_MIN, DBL_MAX,
                           "a finite number > 0");
       t->opts.oracle = SPECOT_SPECTRAL_ORACLE_ENTROPIC;
     } else if (strcmp(o, "--json") == 0) {
       t->json = 1;
-    } else if (strcmp(o, "--quiet") == 0) {
-      t->quiet = 1;
     } else {
       rc = cli_positional(CMD, o, pos, 2, &npos);
     }

@@ -1,5 +1,7 @@
 /* Helpers shared by the spectral-transport commands (transport, gaussian,
  * geodesic): the -p / --kyfan gauge option and the progress line. */
+#include <float.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -83,4 +85,21 @@ void cli_spectral_bounds(cli_json *j, double squared_cost, double lower_bound, d
     printf("squared_cost  %.15g\nlower_bound   %.15g\ngap           %.3g\nrelative_gap  %.3g\n",
            squared_cost, lower_bound, gap, relative_gap);
   }
+}
+
+int cli_spectral_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g, int *have,
+                        specot_spectral_opts *opts, int *quiet) {
+  const int gauge = cli_spectral_gauge_option(cmd, argc, argv, i, g, have);
+  if (gauge != 0) return gauge < 0 ? -CLI_EXIT_USAGE : 1;
+  const char *o = argv[*i];
+  int rc;
+  if (strcmp(o, "--tol") == 0)
+    rc = cli_opt_double(cmd, argc, argv, i, &opts->tol, 0.0, DBL_MAX, "a finite number >= 0");
+  else if (strcmp(o, "--max-iter") == 0)
+    rc = cli_opt_size(cmd, argc, argv, i, &opts->max_iter, 1, SIZE_MAX, "a positive integer");
+  else if (strcmp(o, "--quiet") == 0)
+    rc = (*quiet = 1, CLI_EXIT_OK);
+  else
+    return 0;
+  return rc ? -rc : 1;
 }

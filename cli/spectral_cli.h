@@ -11,6 +11,13 @@
 int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g,
                               int *have);
 
+/* The options every spectral command shares: -p P / --kyfan K (into *g, *have),
+ * --tol T and --max-iter N (into opts), --quiet (into *quiet).  Returns 1 when
+ * argv[*i] was one of them (advancing *i), 0 when it is another argument, or
+ * -(exit code) after printing a usage error. */
+int cli_spectral_option(const char *cmd, int argc, char **argv, int *i, specot_gauge *g, int *have,
+                        specot_spectral_opts *opts, int *quiet);
+
 /* Progress line on stderr for solves longer than a second (at most twice a
  * second): pass cli_spectral_progress with a cli_progress as its data. */
 typedef struct cli_progress {
