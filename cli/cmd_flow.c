@@ -740,16 +740,18 @@ int cmd_flow(int argc, char **argv) {
   if (c.resume) {
     char ck[4096];
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", c.resume);
-    FILE *fp = fopen(ck, "rb");
-    if (!fp) {
-      fprintf(stderr, "specot flow: error: cannot resume: '%s' not found\n", ck);
-      return CLI_EXIT_INPUT;
-    }
-    unsigned char head[8 + 5 * 8];
-    const size_t got = fread(head, 1, sizeof head, fp);
-    fclose(fp);
     uint64_t last = 0;
-    if (got == sizeof head) memcpy(&last, head + 8 + 4 * 8, sizeof last);
+    specot_ctx *cctx = specot_ctx_alloc();
+    if (!cctx) return cli_out_of_memory(CMD);
+    const specot_status cst = specot_flow_checkpoint_info(cctx, ck, &last, NULL, NULL);
+    if (cst < 0) rc = cli_report(CMD, cctx, cst);
+    specot_ctx_free(cctx);
+    if (rc) return rc;
+    if (last >= c.steps && !c.quiet)
+      fprintf(stderr,
+              "specot flow: warning: the checkpoint in '%s' is at step %llu; --steps %zu asks for "
+              "no further step\n",
+              c.resume, (unsigned long long)last, c.steps);
     if ((rc = load_traj(c.resume, last, &t))) return rc;
   }
   double *x = NULL;

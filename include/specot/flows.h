@@ -290,6 +290,13 @@ SPECOT_API specot_status specot_flow_checkpoint_write(specot_ctx *ctx, const spe
 SPECOT_API specot_status specot_flow_checkpoint_read(specot_ctx *ctx, specot_flow *flow,
                                                      const char *path);
 
+/* Reads only the header of the checkpoint file `path`: the step it was written
+ * at (into *step) and its particle shape (n, d; either may be NULL).  Lets a
+ * caller decide how far to resume before allocating a flow.  Errors: IO,
+ * FORMAT (bad magic, version, truncated header), INVALID (NULL path/step). */
+SPECOT_API specot_status specot_flow_checkpoint_info(specot_ctx *ctx, const char *path,
+                                                     uint64_t *step, size_t *n, size_t *d);
+
 /* Ratio ||M||_*^2 / ||M||_F^2 of an n x d matrix (1 <= ratio <= rank; 0 for
  * M = 0), through the min(n,d) Gram matrix.  Errors: INVALID, NOMEM, NUMERICAL. */
 SPECOT_API specot_status specot_flow_dissipation_ratio(specot_ctx *ctx, const double *m, size_t n,

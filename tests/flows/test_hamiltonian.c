@@ -288,6 +288,13 @@ static void test_checkpoint_resume(void **state) {
   assert_int_equal(specot_flow_alloc(NULL, &obj, &o, n, d, x0, NULL, &e), SPECOT_OK);
   assert_int_equal(specot_flow_checkpoint_read(ctx, e, path), SPECOT_OK);
   specot_flow_free(e);
+  /* header-only read: the step and shape of the last round trip's checkpoint (7 steps) */
+  uint64_t step = 0;
+  size_t cn = 0, cd = 0;
+  assert_int_equal(specot_flow_checkpoint_info(ctx, path, &step, &cn, &cd), SPECOT_OK);
+  assert_true(step == 7 && cn == n && cd == d);
+  assert_int_equal(specot_flow_checkpoint_info(ctx, "no/such/file.bin", &step, NULL, NULL), SPECOT_ERR_IO);
+  assert_int_equal(specot_flow_checkpoint_info(ctx, path, NULL, NULL, NULL), SPECOT_ERR_INVALID);
   /* corrupt one byte of X: checksum */
   FILE *fp = fopen(path, "r+b");
   assert_non_null(fp);
@@ -308,6 +315,8 @@ static void test_checkpoint_resume(void **state) {
   fputs("hello world, not a checkpoint", fp);
   fclose(fp);
   assert_int_equal(specot_flow_checkpoint_read(ctx, f, path), SPECOT_ERR_FORMAT);
+  assert_int_equal(specot_flow_checkpoint_info(ctx, path, &step, NULL, NULL), SPECOT_ERR_FORMAT);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "not a specot flow checkpoint"));
   remove(path);
   specot_flow_free(f);
   specot_ctx_free(ctx);
