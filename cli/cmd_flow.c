@@ -629,8 +629,11 @@ static int parse_ps(int argc, char **argv, int *i, flow_cfg *c) {
   c->np = cli_parse_double_list(v, c->ps, MAX_P);
   if (c->np < 1)
     return cli_usage_error(CMD, "bad value '%s' for -p (comma list of up to %d numbers)", v, MAX_P);
-  for (int k = 0; k < c->np; ++k)
+  for (int k = 0; k < c->np; ++k) {
     if (!(c->ps[k] >= 1.0)) return cli_usage_error(CMD, "p = %g must be in [1, inf]", c->ps[k]);
+    for (int l = 0; l < k; ++l) /* runs are told apart by p in the log and the plot */
+      if (c->ps[l] == c->ps[k]) return cli_usage_error(CMD, "p = %g is given twice in -p", c->ps[k]);
+  }
   return CLI_EXIT_OK;
 }
 

@@ -88,6 +88,8 @@ def resume_bit_identical(tmp):
     os.remove(os.path.join(e, "trajectory.csv"))
     rc, _, se = run("flow", "--resume", e, "--steps", "30", "--quiet")
     check(rc == 0, "resume without a log, no step left: " + se)
+    rc, _, se = run("flow", "--model", "quadratic", "-p", "1,1", "--steps", "2", "--quiet")
+    check(rc == 2 and "given twice" in se, "repeated p -> usage error: %r" % se)
     rc, _, se = run("flow", "--resume", e, "--steps", "10")
     check(rc == 0 and "asks for no further step" in se, "resume below the checkpoint warns: %r" % se)
     rc, _, se = run("flow", "--resume", os.path.join(tmp, "nowhere"), "--steps", "10", "--quiet")
