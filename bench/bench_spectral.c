@@ -1,5 +1,6 @@
 /* Benchmark of the certified spectral transport solver on given clouds.
  * usage: bench_spectral X.npy Y.npy P [TOL] [REPEATS] [MAX_ITER] [EPS]
+ * P is a Schatten exponent, "inf", or "kfK" for the Ky Fan gauge of order K.
  * EPS > 0 selects the entropic oracle with entropic_eps = EPS (default 0:
  * the exact network-simplex oracle).
  * Prints one JSON line: best wall time over the repeats (workspace
@@ -48,7 +49,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_spectral: %s\n", specot_ctx_errmsg(ctx));
     return 3;
   }
-  const double p = strcmp(argv[3], "inf") == 0 ? INFINITY : atof(argv[3]);
+  const int kyfan = strncmp(argv[3], "kf", 2) == 0;
+  const double p = strcmp(argv[3], "inf") == 0 ? INFINITY : kyfan ? 0.0 : atof(argv[3]);
   specot_spectral_opts opts;
   specot_spectral_opts_init(&opts);
   if (argc > 4) opts.tol = atof(argv[4]);
@@ -61,7 +63,8 @@ int main(int argc, char **argv) {
   gap_clock gc;
   opts.progress = record_gap;
   opts.progress_data = &gc;
-  const specot_gauge g = specot_gauge_schatten(p);
+  const specot_gauge g =
+      kyfan ? specot_gauge_kyfan((size_t)atol(argv[3] + 2)) : specot_gauge_schatten(p);
   specot_spectral_ws *ws = specot_spectral_ws_alloc(ctx, X.rows, Y.rows, X.cols, 0);
   if (!ws) {
     fprintf(stderr, "bench_spectral: %s\n", specot_ctx_errmsg(ctx));

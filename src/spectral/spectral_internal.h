@@ -109,6 +109,14 @@ typedef struct spec_cg {
   double *Sbest;                 /* d * d */
   double *lbest;                 /* cap: lambda of the best UB */
   size_t r;                      /* columns in use */
+  /* Proximal bundle (Ky Fan, 1 < k < d): weights mu of the prox-QP dual,
+   * its gradient, SPG scratch; centre Qc with value fc; step t. */
+  spec_eig beig;
+  double *mu, *mgrad, *mu_old, *mgrad_old, *mtrial, *mhist; /* cap each */
+  double *Qc, *bS, *bM, *bU, *btmp;                         /* d * d each */
+  double *bw;                                               /* d */
+  double fc, t;
+  int bundle; /* 1 while a run uses the bundle step (Ky Fan, 1 < k < d) */
 } spec_cg;
 
 int spec_cg_init(spec_cg *cg, size_t d, size_t cap);

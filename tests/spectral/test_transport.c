@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "specot/rng.h"
 #include "specot/spectral.h"
 #include "test_support.h"
 
@@ -213,6 +214,60 @@ static void test_t7_instance_d(void **state) {
     assert_close(W2(&g[i], X, 3, NULL, Y, 3, NULL, 3), ref[i], i == 4 ? 1e-8 : 1e-9, 0);
 }
 
+/* Ky Fan 1 < k < d (the proximal-bundle dual step): on random Gaussian clouds
+ * the solve reaches gap <= tol with certified bounds (LB <= UB, UB = gamma of
+ * Sigma of the returned plan, recomputed here from the plan), and agrees to
+ * tol with the plain column generation (alpha = 0, no bundle step). */
+static void test_kyfan_random_certified(void **state) {
+  (void)state;
+  enum { N = 60, M = 50, D = 5 };
+  double X[N * D], Y[M * D], S[D * D];
+  specot_rng rng;
+  specot_rng_seed(&rng, 20261125);
+  specot_rng_fill_normal(&rng, X, N * D, 0.0, 1.0);
+  specot_rng_fill_normal(&rng, Y, M * D, 0.3, 1.0);
+  for (size_t j = 0; j < M; ++j)
+    for (size_t t = 0; t < D; ++t) Y[j * D + t] *= 2.0 - 1.5 * (double)t / (D - 1);
+  const double tol = 1e-7;
+  for (size_t k = 2; k < D; ++k) {
+    const specot_gauge g = specot_gauge_kyfan(k);
+    specot_ctx *ctx = specot_ctx_alloc();
+    specot_spectral_ws *ws = specot_spectral_ws_alloc(ctx, N, M, D, 0);
+    assert_non_null(ws);
+    specot_spectral_opts opts;
+    specot_spectral_opts_init(&opts);
+    opts.tol = tol;
+    double ub[2];
+    for (int plain = 0; plain < 2; ++plain) {
+      opts.alpha = plain ? 0.0 : -1.0;
+      specot_spectral_result res;
+      assert_int_equal(specot_spectral_solve(ctx, ws, &g, X, NULL, Y, NULL, &opts, &res),
+                       SPECOT_OK);
+      assert_true(res.gap <= tol * res.squared_cost + 1e-12);
+      assert_true(res.lower_bound <= res.squared_cost * (1 + 1e-12));
+      memset(S, 0, sizeof S);
+      double mass = 0.0;
+      for (size_t t = 0; t < res.plan_nnz; ++t) {
+        const double *x = X + res.plan_rows[t] * D, *y = Y + res.plan_cols[t] * D;
+        mass += res.plan_mass[t];
+        for (size_t r = 0; r < D; ++r)
+          for (size_t c = 0; c < D; ++c)
+            S[r * D + c] += res.plan_mass[t] * (x[r] - y[r]) * (x[c] - y[c]);
+      }
+      assert_close(mass, 1.0, 1e-12, 0);
+      assert_all_close(S, res.sigma, D * D, 1e-10, 1e-12);
+      double gs = 0.0;
+      assert_int_equal(specot_spectral_gauge_value(ctx, &g, S, D, &gs), SPECOT_OK);
+      assert_close(gs, res.squared_cost, 1e-10, 0);
+      ub[plain] = res.squared_cost;
+      if (!plain) assert_true(res.lower_bound >= ub[0] * (1 - tol) - 1e-12);
+    }
+    assert_close(ub[0], ub[1], 2 * tol, 0);
+    specot_spectral_ws_free(ws);
+    specot_ctx_free(ctx);
+  }
+}
+
 static void test_errors(void **state) {
   (void)state;
   specot_ctx *ctx = specot_ctx_alloc();
@@ -282,7 +337,7 @@ int main(void) {
       cmocka_unit_test(test_t3_one_dimension), cmocka_unit_test(test_t5_instance_a),
       cmocka_unit_test(test_t6_instance_b),    cmocka_unit_test(test_t7_instance_d),
       cmocka_unit_test(test_huge_p),           cmocka_unit_test(test_large_p),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_errors),           cmocka_unit_test(test_kyfan_random_certified),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
