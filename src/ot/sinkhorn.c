@@ -14,9 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef SPECOT_OT_DEBUG
-#include <stdio.h>
-#endif
 
 #ifdef _OPENMP
 #include <omp.h>

@@ -22,9 +22,6 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
-#ifdef SPEC_ENT_DEBUG
-#include <stdio.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,9 +328,6 @@ specot_status spec_entropic_oracle(spec_entropic *e, specot_ctx *ctx, const doub
   specot_ot_sinkhorn_result res;
   const specot_status st = sinkhorn(e, ctx, eps, eps0, fmax(tol, 1e-12), f, g, &res);
   if (st < 0) return st;
-#ifdef SPEC_ENT_DEBUG
-  fprintf(stderr, "ent: warm %d eps %.3g eps0 %.3g iters %zu err %.2g lb %.9g st %d\n", e->have_warm, eps, eps0, res.iterations, res.marginal_error, res.lower_bound, (int)res.status);
-#endif
   memcpy(e->colQ + slot * dd, Q, dd * sizeof *Q);
   memcpy(e->Qprev, Q, dd * sizeof *Q);
   e->coleps[slot] = eps;
