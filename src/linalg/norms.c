@@ -7,30 +7,6 @@
 
 #include "linalg_internal.h"
 
-specot_status specot_linalg_singular_values(specot_ctx *ctx,
-                                            specot_linalg_ws *ws,
-                                            const double *A, size_t m, size_t n,
-                                            double *s) {
-  specot__ctx_reset(ctx);
-  specot_status st =
-      specot__linalg_check_matrix(ctx, "singular_values", "A", A, m, n);
-  if (st)
-    return st;
-  if (!s)
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "singular_values: output s is NULL");
-  specot_linalg_ws *w, *owned;
-  if ((st =
-           specot__linalg_ws_get(ctx, "singular_values", ws, m, n, &w, &owned)))
-    return st;
-  specot__linalg_load(w, A, n, m, n);
-  st = specot__linalg_svd_a(ctx, w, m, n, 0);
-  if (!st)
-    memcpy(s, w->s, (m < n ? m : n) * sizeof *s);
-  specot_linalg_ws_free(owned);
-  return st;
-}
-
 specot_status specot_linalg_svd(specot_ctx *ctx, specot_linalg_ws *ws, const double *A, size_t m,
                                 size_t n, double *U, double *s, double *Wt) {
   specot__ctx_reset(ctx);
@@ -49,6 +25,11 @@ specot_status specot_linalg_svd(specot_ctx *ctx, specot_linalg_ws *ws, const dou
   }
   specot_linalg_ws_free(owned);
   return st;
+}
+
+specot_status specot_linalg_singular_values(specot_ctx *ctx, specot_linalg_ws *ws,
+                                            const double *A, size_t m, size_t n, double *s) {
+  return specot_linalg_svd(ctx, ws, A, m, n, NULL, s, NULL);
 }
 
 specot_status specot_linalg_schatten_norm(specot_ctx *ctx, specot_linalg_ws *ws,
