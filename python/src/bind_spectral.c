@@ -1,0 +1,3 @@
+/* placeholder */
+#include "binding.h"
+PyMethodDef specot_py_spectral_methods[] = {{NULL, NULL, 0, NULL}};
