@@ -11,5 +11,8 @@ are UserWarnings.  See docs/python.md.
 from ._specot import NumericalError, version  # noqa: F401
 from .linalg import *  # noqa: F401,F403
 from .pot import *  # noqa: F401,F403
+from .ot import divergence  # noqa: F401
+from .spectral import *  # noqa: F401,F403
+from .flows import *  # noqa: F401,F403
 
 __version__ = version()

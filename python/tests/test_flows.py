@@ -1,0 +1,105 @@
+"""Flows and the Muon step against NumPy re-implementations of their update rules."""
+import numpy as np
+import pytest
+
+import specot
+
+
+def lmo_ref(G, p):
+    U, s, Wt = np.linalg.svd(G, full_matrices=False)
+    if p == 1:
+        return -G
+    return -s.sum() * U @ Wt  # p = inf
+
+
+@pytest.mark.parametrize("p", [1.0, np.inf])
+def test_quadratic_euler_flow_matches_numpy(rng, p):
+    n, d, dt, steps = 6, 3, 0.05, 15
+    B = rng.normal(size=(n, d))
+    X = rng.normal(size=(n, d))
+    out = specot.flow(X, "quadratic", A=np.eye(n), B=B, p=p, dt=dt, steps=steps,
+                      weights=np.ones(n))
+    x = X.copy()
+    energies = [0.5 * np.sum((x - B) ** 2)]
+    for _ in range(steps):
+        x = x + dt * lmo_ref(x - B, p)
+        energies.append(0.5 * np.sum((x - B) ** 2))
+    np.testing.assert_allclose(out["particles"], x, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(out["energy"], energies, rtol=1e-11)
+    np.testing.assert_allclose(out["t"], dt * np.arange(steps + 1), rtol=1e-14)
+    assert out["snapshots"].shape == (steps + 1, n, d)
+    np.testing.assert_allclose(out["snapshots"][0], X)
+
+
+def test_flow_record_every_and_mmd_energy_decreases(rng):
+    X, Y = rng.normal(size=(20, 2)), rng.normal(size=(15, 2)) + 1.0
+    out = specot.flow(X, "mmd", target=Y, steps=30, dt=0.02, p="inf", record_every=10)
+    assert out["snapshots"].shape == (4, 20, 2)
+    assert out["energy"][-1] < out["energy"][0]
+    assert np.all(out["dissipation"][:-1] <= 0)
+    ham = specot.flow(X, "mmd", target=Y, steps=20, dt=0.02, method="hamiltonian")
+    assert ham["kinetic"][0] == 0 and np.isfinite(ham["hamiltonian"]).all()
+
+
+def test_flow_bad_input():
+    with pytest.raises(ValueError, match="model"):
+        specot.flow(np.ones((3, 2)), "bogus")
+    with pytest.raises(ValueError, match="expected 2 x 2"):
+        specot.flow(np.ones((3, 2)), "quadratic", A=np.eye(2), B=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="dt"):
+        specot.flow(np.ones((3, 2)), "mmd", target=np.zeros((2, 2)), dt=0.0)
+
+
+def ns5_ref(U, steps=5):
+    a, b, c = 3.4445, -4.7750, 2.0315
+    X = U / np.linalg.norm(U)
+    tr = X.shape[0] > X.shape[1]
+    if tr:
+        X = X.T
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.T if tr else X
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 6)])
+def test_muon_step_keller_jordan(rng, shape):
+    W, G, M = rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=shape)
+    lr, beta = 0.02, 0.95
+    W1, M1, O = specot.muon_step(W, G, M, convention="kj", lr=lr)
+    Mr = beta * M + (1 - beta) * G
+    U = (1 - beta) * G + beta * Mr
+    Or = ns5_ref(U)
+    scale = np.sqrt(max(1.0, shape[0] / shape[1]))
+    np.testing.assert_allclose(M1, Mr, rtol=1e-14)
+    np.testing.assert_allclose(O, Or, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(W1, W - lr * scale * Or, rtol=1e-12)
+    # Inputs untouched (functional step); momentum None = zeros.
+    W2, M2, _ = specot.muon_step(W, G)
+    np.testing.assert_allclose(M2, (1 - beta) * G, rtol=1e-14)
+
+
+def test_muon_step_errors(rng):
+    with pytest.raises(ValueError, match="shape"):
+        specot.muon_step(np.ones((3, 2)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="convention"):
+        specot.muon_step(np.ones((3, 2)), np.ones((3, 2)), convention="adam")
+
+
+def test_divergence_is_feydy_s_eps_from_pot_plans(rng):
+    ot = pytest.importorskip("ot")
+    X, Y = rng.normal(size=(15, 2)), rng.normal(size=(12, 2)) + 0.4
+    a, b = ot.unif(15), ot.unif(12)
+    eps = 0.5
+
+    def ot_eps(P, Q, p, q):
+        M = ot.dist(P, Q)
+        pi = ot.sinkhorn(p, q, M, eps, method="sinkhorn_log", stopThr=1e-14, numItermax=100000)
+        ab = np.outer(p, q)
+        return np.sum(pi * M) + eps * np.sum(pi * np.log(pi / ab) - pi + ab)
+
+    ref = ot_eps(X, Y, a, b) - 0.5 * (ot_eps(X, X, a, a) + ot_eps(Y, Y, b, b))
+    value, gx, gy = specot.divergence(X, Y, eps, grad=True)
+    assert np.isclose(value, ref, rtol=1e-7)
+    assert value > 0 and gx.shape == X.shape and gy.shape == Y.shape
+    assert abs(specot.divergence(X, X, eps)) < 1e-9
