@@ -17,7 +17,8 @@ static specot_status make_objective(specot_ctx *ctx, const char *model, PyArrayO
                                        (size_t)sp_cols(d1), (size_t)d, obj);
   }
   if (!strcmp(model, "mmd")) {
-    if (!d1 || sp_cols(d1) != d || (d2 && PyArray_SIZE(d2) != sp_rows(d1))) return SPECOT_ERR_INVALID;
+    if (!d1 || sp_cols(d1) != d || (d2 && PyArray_SIZE(d2) != sp_rows(d1)))
+      return SPECOT_ERR_INVALID;
     return specot_flow_mmd_alloc(ctx, sp_data(d1), sp_data(d2), (size_t)sp_rows(d1), (size_t)d,
                                  model_eps, obj);
   }
@@ -36,8 +37,8 @@ static specot_status make_objective(specot_ctx *ctx, const char *model, PyArrayO
 
 /* Diagnostics recorded per step: one array per field. */
 enum { NFIELDS = 8 };
-static const char *const field_names[NFIELDS] = {"t",     "energy",      "dissipation", "ratio",
-                                                 "kinetic", "hamiltonian", "distance",  "step_norm"};
+static const char *const field_names[NFIELDS] = {
+    "t", "energy", "dissipation", "ratio", "kinetic", "hamiltonian", "distance", "step_norm"};
 static void record(double **cols, size_t k, const specot_flow_diag *g) {
   const double v[NFIELDS] = {g->t,       g->energy,      g->dissipation, g->ratio,
                              g->kinetic, g->hamiltonian, g->distance,    g->step_norm};
@@ -56,7 +57,8 @@ static specot_status run_flow(specot_ctx *ctx, specot_flow *flow, size_t steps, 
     const specot_status st = specot_flow_step(ctx, flow, &g);
     if (st < 0) return st;
     record(cols, k, &g);
-    if (k % every == 0) memcpy(snaps + (k / every) * n * d, specot_flow_particles(flow), n * d * sizeof(double));
+    if (k % every == 0)
+      memcpy(snaps + (k / every) * n * d, specot_flow_particles(flow), n * d * sizeof(double));
   }
   return SPECOT_OK;
 }
@@ -145,7 +147,8 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
   SP_NOGIL({
     st = make_objective(call.ctx, model, d1, d2, model_eps, d, &obj);
     if (st == SPECOT_OK)
-      st = specot_flow_alloc(call.ctx, &obj, &o, (size_t)n, (size_t)d, sp_data(X), sp_data(w), &flow);
+      st = specot_flow_alloc(call.ctx, &obj, &o, (size_t)n, (size_t)d, sp_data(X), sp_data(w),
+                             &flow);
     if (st == SPECOT_OK)
       st = run_flow(call.ctx, flow, (size_t)steps, (size_t)every, (size_t)n, (size_t)d, colp,
                     (double *)PyArray_DATA(snaps));
@@ -160,15 +163,16 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
       PyErr_Clear();
       PyErr_Format(PyExc_ValueError,
                    "flow: model %s: unknown, or data of the wrong shape for d = %zd "
-                   "(see help(specot.flow))", model, (Py_ssize_t)d);
+                   "(see help(specot.flow))",
+                   model, (Py_ssize_t)d);
     }
     for (int f = 0; f < NFIELDS; ++f) Py_XDECREF(cols[f]);
     return Py_DECREF(snaps), NULL;
   }
-  PyObject *out = Py_BuildValue("{s:N,s:K,s:K,s:d}", "snapshots", snaps, "rises",
-                                (unsigned long long)cnt.rises, "inequality_violations",
-                                (unsigned long long)cnt.inequality_violations, "max_rise",
-                                cnt.max_rise);
+  PyObject *out =
+      Py_BuildValue("{s:N,s:K,s:K,s:d}", "snapshots", snaps, "rises", (unsigned long long)cnt.rises,
+                    "inequality_violations", (unsigned long long)cnt.inequality_violations,
+                    "max_rise", cnt.max_rise);
   for (int f = 0; f < NFIELDS && out; ++f) {
     if (PyDict_SetItemString(out, field_names[f], (PyObject *)cols[f]) < 0) Py_CLEAR(out);
   }
@@ -195,8 +199,9 @@ static PyObject *py_muon_step(PyObject *self, PyObject *args) {
     return sp_release(W, G, 0, 0, 0, 0, 0, 0), NULL;
   if (sp_dim(G, 0) != r || sp_dim(G, 1) != c || (M && (sp_dim(M, 0) != r || sp_dim(M, 1) != c))) {
     sp_release(W, G, M, 0, 0, 0, 0, 0);
-    return PyErr_Format(PyExc_ValueError, "muon_step: G and momentum must have W's shape (%zd, %zd)",
-                        (Py_ssize_t)r, (Py_ssize_t)c);
+    return PyErr_Format(PyExc_ValueError,
+                        "muon_step: G and momentum must have W's shape (%zd, %zd)", (Py_ssize_t)r,
+                        (Py_ssize_t)c);
   }
   /* Functional step: W and M are copied, the caller's arrays are not changed. */
   PyArrayObject *Wn = (PyArrayObject *)PyArray_NewCopy(W, NPY_CORDER);
@@ -228,7 +233,8 @@ static PyObject *py_muon_step(PyObject *self, PyObject *args) {
 }
 
 PyMethodDef specot_py_flows_methods[] = {
-    {"flow", py_flow, METH_VARARGS, "flow(x0, w, model, data1, data2, ...) -> dict (see specot.flow)"},
+    {"flow", py_flow, METH_VARARGS,
+     "flow(x0, w, model, data1, data2, ...) -> dict (see specot.flow)"},
     {"muon_step", py_muon_step, METH_VARARGS,
      "muon_step(W, G, M, convention, lr, beta, nesterov, wd, ortho, ns_steps, eps) -> (W, M, O)"},
     {NULL, NULL, 0, NULL}};

@@ -16,7 +16,7 @@ static PyObject *py_lmo(PyObject *self, PyObject *args) {
   double dual = 0.0;
   specot_status st;
   SP_NOGIL(st = specot_linalg_lmo(call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0),
-                                                (size_t)sp_dim(G, 1), p, rtol, sp_data(V), &dual));
+                                  (size_t)sp_dim(G, 1), p, rtol, sp_data(V), &dual));
   Py_DECREF(G);
   if (sp_end(&call, st)) return Py_DECREF(V), NULL;
   return Py_BuildValue("Nd", V, dual);
@@ -36,9 +36,9 @@ static PyObject *py_particle_lmo(PyObject *self, PyObject *args) {
   if (!V || sp_begin(&call, 0)) return sp_release(G, w, V, 0, 0, 0, 0, 0), NULL;
   double dual = 0.0;
   specot_status st;
-  SP_NOGIL(st = specot_linalg_particle_lmo(
-      call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0), (size_t)sp_dim(G, 1), sp_data(w), p, rtol,
-      sp_data(V), &dual));
+  SP_NOGIL(st = specot_linalg_particle_lmo(call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0),
+                                           (size_t)sp_dim(G, 1), sp_data(w), p, rtol, sp_data(V),
+                                           &dual));
   sp_release(G, w, 0, 0, 0, 0, 0, 0);
   if (sp_end(&call, st)) return Py_DECREF(V), NULL;
   return Py_BuildValue("Nd", V, dual);
@@ -88,9 +88,9 @@ static PyObject *py_block_lmo(PyObject *self, PyObject *args) {
   if (!V || sp_begin(&call, 0)) return sp_release(G, V, 0, 0, 0, 0, 0, 0), NULL;
   double dual = 0.0;
   specot_status st;
-  SP_NOGIL(st = specot_linalg_block_lmo(
-      call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0), (size_t)sp_dim(G, 1), widths, nb, p,
-      (specot_linalg_block_gauge)gauge, rtol, sp_data(V), &dual));
+  SP_NOGIL(st = specot_linalg_block_lmo(call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0),
+                                        (size_t)sp_dim(G, 1), widths, nb, p,
+                                        (specot_linalg_block_gauge)gauge, rtol, sp_data(V), &dual));
   Py_DECREF(G);
   if (sp_end(&call, st)) return Py_DECREF(V), NULL;
   return Py_BuildValue("Nd", V, dual);
@@ -114,7 +114,7 @@ static PyObject *py_polar(PyObject *self, PyObject *args) {
   o.rtol = rtol;
   specot_status st;
   SP_NOGIL(st = specot_linalg_polar(call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0),
-                                                  (size_t)sp_dim(G, 1), &o, sp_data(Q), NULL));
+                                    (size_t)sp_dim(G, 1), &o, sp_data(Q), NULL));
   Py_DECREF(G);
   if (sp_end(&call, st)) return Py_DECREF(Q), NULL;
   return (PyObject *)Q;
@@ -128,7 +128,8 @@ static PyObject *py_newton_schulz(PyObject *self, PyObject *args) {
   Py_ssize_t steps;
   double norm_eps;
   if (!PyArg_ParseTuple(args, "Oind", &g_obj, &schedule, &steps, &norm_eps)) return NULL;
-  if (steps < 0) return PyErr_Format(PyExc_ValueError, "newton_schulz: steps = %zd must be >= 0", steps);
+  if (steps < 0)
+    return PyErr_Format(PyExc_ValueError, "newton_schulz: steps = %zd must be >= 0", steps);
   PyArrayObject *G = sp_array(g_obj, "newton_schulz", "G", 2, 2);
   if (!G) return NULL;
   PyArrayObject *Q = sp_new(2, sp_dim(G, 0), sp_dim(G, 1));
@@ -140,8 +141,8 @@ static PyObject *py_newton_schulz(PyObject *self, PyObject *args) {
   o.steps = (size_t)steps;
   o.norm_eps = norm_eps;
   specot_status st;
-  SP_NOGIL(st = specot_linalg_newton_schulz(
-      call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0), (size_t)sp_dim(G, 1), &o, sp_data(Q)));
+  SP_NOGIL(st = specot_linalg_newton_schulz(call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0),
+                                            (size_t)sp_dim(G, 1), &o, sp_data(Q)));
   Py_DECREF(G);
   if (sp_end(&call, st)) return Py_DECREF(Q), NULL;
   return (PyObject *)Q;
@@ -161,7 +162,7 @@ static PyObject *py_reg_polar(PyObject *self, PyObject *args) {
   double phi = 0.0;
   specot_status st;
   SP_NOGIL(st = specot_linalg_reg_polar(call.ctx, NULL, sp_data(G), (size_t)sp_dim(G, 0),
-                                                      (size_t)sp_dim(G, 1), eps, sp_data(O), &phi));
+                                        (size_t)sp_dim(G, 1), eps, sp_data(O), &phi));
   Py_DECREF(G);
   if (sp_end(&call, st)) return Py_DECREF(O), NULL;
   return Py_BuildValue("Nd", O, phi);
@@ -178,8 +179,8 @@ static PyObject *py_schatten_norm(PyObject *self, PyObject *args) {
   if (!A) return NULL;
   if (sp_begin(&call, 0)) return Py_DECREF(A), NULL;
   specot_status st;
-  SP_NOGIL(st = specot_linalg_schatten_norm(
-      call.ctx, NULL, sp_data(A), (size_t)sp_dim(A, 0), (size_t)sp_dim(A, 1), r, &value));
+  SP_NOGIL(st = specot_linalg_schatten_norm(call.ctx, NULL, sp_data(A), (size_t)sp_dim(A, 0),
+                                            (size_t)sp_dim(A, 1), r, &value));
   Py_DECREF(A);
   if (sp_end(&call, st)) return NULL;
   return PyFloat_FromDouble(value);
@@ -199,8 +200,8 @@ static PyObject *py_schatten_gauge(PyObject *self, PyObject *args) {
   }
   if (sp_begin(&call, 0)) return Py_DECREF(S), NULL;
   specot_status st;
-  SP_NOGIL(st =
-      specot_linalg_schatten_gauge(call.ctx, NULL, sp_data(S), (size_t)sp_dim(S, 0), p, &value));
+  SP_NOGIL(st = specot_linalg_schatten_gauge(call.ctx, NULL, sp_data(S), (size_t)sp_dim(S, 0), p,
+                                             &value));
   Py_DECREF(S);
   if (sp_end(&call, st)) return NULL;
   return PyFloat_FromDouble(value);
@@ -208,10 +209,12 @@ static PyObject *py_schatten_gauge(PyObject *self, PyObject *args) {
 
 PyMethodDef specot_py_linalg_methods[] = {
     {"lmo", py_lmo, METH_VARARGS, "lmo(G, p, rtol) -> (V, dual_norm)"},
-    {"particle_lmo", py_particle_lmo, METH_VARARGS, "particle_lmo(g, p, w, rtol) -> (V, dual_norm)"},
+    {"particle_lmo", py_particle_lmo, METH_VARARGS,
+     "particle_lmo(g, p, w, rtol) -> (V, dual_norm)"},
     {"block_lmo", py_block_lmo, METH_VARARGS, "block_lmo(G, widths, p, gauge, rtol) -> (V, dual)"},
     {"polar", py_polar, METH_VARARGS, "polar(G, method, rtol) -> Q"},
-    {"newton_schulz", py_newton_schulz, METH_VARARGS, "newton_schulz(G, schedule, steps, eps) -> Q"},
+    {"newton_schulz", py_newton_schulz, METH_VARARGS,
+     "newton_schulz(G, schedule, steps, eps) -> Q"},
     {"reg_polar", py_reg_polar, METH_VARARGS, "reg_polar(G, eps) -> (O, phi)"},
     {"schatten_norm", py_schatten_norm, METH_VARARGS, "schatten_norm(A, r) -> float"},
     {"schatten_gauge", py_schatten_gauge, METH_VARARGS, "schatten_gauge(S, p) -> float"},

@@ -78,7 +78,8 @@ static PyObject *py_emd(PyObject *self, PyObject *args) {
   size_t nnz = 0;
   SP_NOGIL({
     st = specot_ot_emd_ws_alloc(call.ctx, (size_t)n, (size_t)m, 0, &o, &ws);
-    if (st == SPECOT_OK) st = specot_ot_emd_solve(call.ctx, ws, sp_data(a), sp_data(b), sp_data(M), &o, &r);
+    if (st == SPECOT_OK)
+      st = specot_ot_emd_solve(call.ctx, ws, sp_data(a), sp_data(b), sp_data(M), &o, &r);
     if (st >= 0) {
       if (dense)
         specot_ot_emd_plan_dense(ws, sp_data(P));
@@ -114,10 +115,10 @@ static PyObject *py_emd(PyObject *self, PyObject *args) {
     }
     plan = Py_BuildValue("NNN", rows, cols, mass);
   }
-  return Py_BuildValue("NdNN{s:d,s:d,s:d,s:d,s:n,s:n,s:i,s:N}", plan, r.cost, f, g, "dual_objective",
-                       r.dual_objective, "lower_bound", r.lower_bound, "min_reduced_cost",
-                       r.min_reduced_cost, "marginal_error", r.marginal_error, "nnz",
-                       (Py_ssize_t)r.nnz, "iterations", (Py_ssize_t)r.iterations, "status",
+  return Py_BuildValue("NdNN{s:d,s:d,s:d,s:d,s:n,s:n,s:i,s:N}", plan, r.cost, f, g,
+                       "dual_objective", r.dual_objective, "lower_bound", r.lower_bound,
+                       "min_reduced_cost", r.min_reduced_cost, "marginal_error", r.marginal_error,
+                       "nnz", (Py_ssize_t)r.nnz, "iterations", (Py_ssize_t)r.iterations, "status",
                        (int)st, "message", message);
 }
 
@@ -181,10 +182,11 @@ static PyObject *py_sinkhorn(PyObject *self, PyObject *args) {
   double reg, tol;
   Py_ssize_t max_iter;
   int want_plan, warn;
-  if (!PyArg_ParseTuple(args, "OOOddnpp", &a_obj, &b_obj, &m_obj, &reg, &tol, &max_iter,
-                        &want_plan, &warn))
+  if (!PyArg_ParseTuple(args, "OOOddnpp", &a_obj, &b_obj, &m_obj, &reg, &tol, &max_iter, &want_plan,
+                        &warn))
     return NULL;
-  if (max_iter < 1) return PyErr_Format(PyExc_ValueError, "sinkhorn: numItermax = %zd must be >= 1", max_iter);
+  if (max_iter < 1)
+    return PyErr_Format(PyExc_ValueError, "sinkhorn: numItermax = %zd must be >= 1", max_iter);
   PyArrayObject *a, *b, *M;
   if (read_problem("sinkhorn", a_obj, b_obj, m_obj, &a, &b, &M)) return NULL;
   const npy_intp n = sp_dim(M, 0), m = sp_dim(M, 1);
@@ -222,7 +224,8 @@ static PyObject *py_divergence(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "OOOOdddnp", &x_obj, &a_obj, &y_obj, &b_obj, &eps, &scale, &tol,
                         &max_iter, &want_grad))
     return NULL;
-  if (max_iter < 1) return PyErr_Format(PyExc_ValueError, "divergence: max_iter = %zd must be >= 1", max_iter);
+  if (max_iter < 1)
+    return PyErr_Format(PyExc_ValueError, "divergence: max_iter = %zd must be >= 1", max_iter);
   PyArrayObject *X = points(x_obj, "divergence", "X"), *Y = NULL, *a = NULL, *b = NULL;
   if (!X) return NULL;
   if (!(Y = points(y_obj, "divergence", "Y"))) return Py_DECREF(X), NULL;
@@ -250,15 +253,16 @@ static PyObject *py_divergence(PyObject *self, PyObject *args) {
   sp_release(X, Y, a, b, 0, 0, 0, 0);
   if (sp_end(&call, st)) return sp_release(gx, gy, 0, 0, 0, 0, 0, 0), NULL;
   PyObject *info = Py_BuildValue("{s:d,s:d,s:d,s:d,s:n,s:i}", "ot_xy", r.ot_xy, "ot_xx", r.ot_xx,
-                                 "ot_yy", r.ot_yy, "marginal_error", r.marginal_error,
-                                 "iterations", (Py_ssize_t)r.iterations, "status", (int)st);
+                                 "ot_yy", r.ot_yy, "marginal_error", r.marginal_error, "iterations",
+                                 (Py_ssize_t)r.iterations, "status", (int)st);
   return Py_BuildValue("dNNN", r.value, info, gx ? (PyObject *)gx : Py_NewRef(Py_None),
                        gy ? (PyObject *)gy : Py_NewRef(Py_None));
 }
 
 PyMethodDef specot_py_ot_methods[] = {
     {"dist_sq", py_dist_sq, METH_VARARGS, "dist_sq(X, Y) -> C (squared Euclidean)"},
-    {"emd", py_emd, METH_VARARGS, "emd(a, b, M, max_iter, dense, warn) -> (plan, cost, f, g, info)"},
+    {"emd", py_emd, METH_VARARGS,
+     "emd(a, b, M, max_iter, dense, warn) -> (plan, cost, f, g, info)"},
     {"emd_1d", py_emd_1d, METH_VARARGS, "emd_1d(x, a, y, b) -> ((rows, cols, mass), cost, f, g)"},
     {"sinkhorn", py_sinkhorn, METH_VARARGS,
      "sinkhorn(a, b, M, reg, tol, max_iter, want_plan, warn) -> (plan, f, g, info)"},

@@ -46,8 +46,8 @@ static PyObject *py_transport(PyObject *self, PyObject *args) {
   const npy_intp n = sp_rows(X), m = sp_rows(Y), d = sp_cols(X);
   if (sp_cols(Y) != d) {
     sp_release(X, Y, 0, 0, 0, 0, 0, 0);
-    return PyErr_Format(PyExc_ValueError, "transport: X has %zd columns, Y has %zd",
-                        (Py_ssize_t)d, (Py_ssize_t)sp_cols(Y));
+    return PyErr_Format(PyExc_ValueError, "transport: X has %zd columns, Y has %zd", (Py_ssize_t)d,
+                        (Py_ssize_t)sp_cols(Y));
   }
   if (max_iter < 1) {
     sp_release(X, Y, 0, 0, 0, 0, 0, 0);
@@ -83,14 +83,14 @@ static PyObject *py_transport(PyObject *self, PyObject *args) {
     return NULL;
   }
   const npy_intp nnz = (npy_intp)r.plan_nnz;
-  PyObject *out = Py_BuildValue(
-      "{s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:i,s:N,s:N,s:N,s:N,s:N,s:N}", "squared_cost", r.squared_cost,
-      "lower_bound", r.lower_bound, "gap", r.gap, "relative_gap", r.relative_gap, "iterations",
-      (Py_ssize_t)r.iterations, "ot_calls", (Py_ssize_t)r.ot_calls, "columns",
-      (Py_ssize_t)r.columns, "status", (int)st, "message", message, "sigma",
-      copy_matrix(r.sigma, d, d), "dual", copy_matrix(r.dual, d, d), "rows",
-      copy_index(r.plan_rows, nnz), "cols", copy_index(r.plan_cols, nnz), "mass",
-      copy_vector(r.plan_mass, nnz));
+  PyObject *out =
+      Py_BuildValue("{s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:i,s:N,s:N,s:N,s:N,s:N,s:N}", "squared_cost",
+                    r.squared_cost, "lower_bound", r.lower_bound, "gap", r.gap, "relative_gap",
+                    r.relative_gap, "iterations", (Py_ssize_t)r.iterations, "ot_calls",
+                    (Py_ssize_t)r.ot_calls, "columns", (Py_ssize_t)r.columns, "status", (int)st,
+                    "message", message, "sigma", copy_matrix(r.sigma, d, d), "dual",
+                    copy_matrix(r.dual, d, d), "rows", copy_index(r.plan_rows, nnz), "cols",
+                    copy_index(r.plan_cols, nnz), "mass", copy_vector(r.plan_mass, nnz));
   specot_spectral_ws_free(ws);
   return out;
 }
@@ -136,9 +136,9 @@ static PyObject *py_gaussian(PyObject *self, PyObject *args) {
                                          sp_data(Q)));
   sp_release(m0, A, m1, B, 0, 0, 0, 0);
   if (sp_end(&call, st)) return sp_release(K, S, Q, 0, 0, 0, 0, 0), NULL;
-  return Py_BuildValue("{s:d,s:d,s:d,s:d,s:n,s:O,s:i,s:N,s:N,s:N}", "squared_cost",
-                       r.squared_cost, "lower_bound", r.lower_bound, "gap", r.gap, "relative_gap",
-                       r.relative_gap, "iterations", (Py_ssize_t)r.iterations, "closed_form",
+  return Py_BuildValue("{s:d,s:d,s:d,s:d,s:n,s:O,s:i,s:N,s:N,s:N}", "squared_cost", r.squared_cost,
+                       "lower_bound", r.lower_bound, "gap", r.gap, "relative_gap", r.relative_gap,
+                       "iterations", (Py_ssize_t)r.iterations, "closed_form",
                        r.closed_form ? Py_True : Py_False, "status", (int)st, "cross", K, "sigma",
                        S, "dual", Q);
 }
@@ -157,8 +157,7 @@ static PyObject *py_geodesic(PyObject *self, PyObject *args) {
   rows = (PyArrayObject *)PyArray_FROM_OTF(r_obj, NPY_INT64, NPY_ARRAY_IN_ARRAY);
   cols = rows ? (PyArrayObject *)PyArray_FROM_OTF(c_obj, NPY_INT64, NPY_ARRAY_IN_ARRAY) : NULL;
   const npy_intp nnz = sp_dim(mass, 0), d = sp_cols(X);
-  if (!rows || !cols || PyArray_SIZE(rows) != nnz || PyArray_SIZE(cols) != nnz ||
-      sp_cols(Y) != d) {
+  if (!rows || !cols || PyArray_SIZE(rows) != nnz || PyArray_SIZE(cols) != nnz || sp_cols(Y) != d) {
     PyErr_Clear();
     sp_release(X, Y, mass, rows, cols, 0, 0, 0);
     return PyErr_Format(PyExc_ValueError,
@@ -169,11 +168,10 @@ static PyObject *py_geodesic(PyObject *self, PyObject *args) {
   sp_call call;
   if (!Z || !w || sp_begin(&call, 0)) return sp_release(X, Y, mass, rows, cols, Z, w, 0), NULL;
   specot_status st;
-  SP_NOGIL(st = specot_spectral_geodesic(call.ctx, sp_data(X), (size_t)sp_rows(X), sp_data(Y),
-                                         (size_t)sp_rows(Y), (size_t)d,
-                                         (const size_t *)PyArray_DATA(rows),
-                                         (const size_t *)PyArray_DATA(cols), sp_data(mass),
-                                         (size_t)nnz, t, sp_data(Z), sp_data(w)));
+  SP_NOGIL(st = specot_spectral_geodesic(
+               call.ctx, sp_data(X), (size_t)sp_rows(X), sp_data(Y), (size_t)sp_rows(Y), (size_t)d,
+               (const size_t *)PyArray_DATA(rows), (const size_t *)PyArray_DATA(cols),
+               sp_data(mass), (size_t)nnz, t, sp_data(Z), sp_data(w)));
   sp_release(X, Y, mass, rows, cols, 0, 0, 0);
   if (sp_end(&call, st)) return sp_release(Z, w, 0, 0, 0, 0, 0, 0), NULL;
   return Py_BuildValue("NN", Z, w);

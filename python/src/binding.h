@@ -40,11 +40,19 @@ int sp_weights(PyObject *obj, const char *who, const char *name, npy_intp len, P
 /* New zeroed C-contiguous float64 array (NULL with MemoryError). */
 PyArrayObject *sp_new(int nd, npy_intp d0, npy_intp d1);
 /* Data pointer of a float64 array (NULL for a NULL array). */
-static inline double *sp_data(PyArrayObject *a) { return a ? (double *)PyArray_DATA(a) : NULL; }
-static inline npy_intp sp_dim(PyArrayObject *a, int k) { return PyArray_DIM(a, k); }
+static inline double *sp_data(PyArrayObject *a) {
+  return a ? (double *)PyArray_DATA(a) : NULL;
+}
+static inline npy_intp sp_dim(PyArrayObject *a, int k) {
+  return PyArray_DIM(a, k);
+}
 /* Rows and columns of a 1-D (n x 1) or 2-D array. */
-static inline npy_intp sp_rows(PyArrayObject *a) { return PyArray_DIM(a, 0); }
-static inline npy_intp sp_cols(PyArrayObject *a) { return PyArray_NDIM(a) > 1 ? PyArray_DIM(a, 1) : 1; }
+static inline npy_intp sp_rows(PyArrayObject *a) {
+  return PyArray_DIM(a, 0);
+}
+static inline npy_intp sp_cols(PyArrayObject *a) {
+  return PyArray_NDIM(a) > 1 ? PyArray_DIM(a, 1) : 1;
+}
 
 /* Maps a status to Python: 0 = fine (a warning may have been issued),
  * -1 = an exception is set.  `ctx` gives the message. */
@@ -57,8 +65,8 @@ int sp_check(const specot_ctx *ctx, specot_status status);
  */
 typedef struct sp_call {
   specot_ctx *ctx;
-  int hooked;              /* 1 when the SIGINT handler is installed */
-  int quiet;               /* 1: a warning status issues no UserWarning (caller reports it) */
+  int hooked; /* 1 when the SIGINT handler is installed */
+  int quiet;  /* 1: a warning status issues no UserWarning (caller reports it) */
   struct sigaction previous;
 } sp_call;
 /* hook = 1 installs the Ctrl-C hook (long solves); 0 only makes the context. */
@@ -68,10 +76,9 @@ PyObject *sp_message(const sp_call *call);
 /* Restores the handler and maps `status` (sp_check); frees the context. */
 int sp_end(sp_call *call, specot_status status);
 
-
 /* Runs `stmt` with the GIL released. */
-#define SP_NOGIL(stmt) \
-  do {                   \
+#define SP_NOGIL(stmt)           \
+  do {                           \
     Py_BEGIN_ALLOW_THREADS stmt; \
     Py_END_ALLOW_THREADS         \
   } while (0)

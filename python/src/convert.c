@@ -9,8 +9,8 @@ PyArrayObject *sp_array(PyObject *obj, const char *who, const char *name, int mi
     return NULL;
   }
   /* Zero copy for aligned C-contiguous float64; a converted copy otherwise. */
-  PyArrayObject *a = (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE,
-                                                       NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+  PyArrayObject *a =
+      (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
   if (!a) {
     PyErr_Clear();
     PyErr_Format(PyExc_ValueError, "%s: %s must be a real numeric array", who, name);
@@ -38,8 +38,8 @@ int sp_weights(PyObject *obj, const char *who, const char *name, npy_intp len,
                PyArrayObject **out) {
   *out = NULL;
   if (obj == NULL || obj == Py_None) return 0;
-  PyArrayObject *a = (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE,
-                                                       NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+  PyArrayObject *a =
+      (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
   if (!a) {
     PyErr_Clear();
     PyErr_Format(PyExc_ValueError, "%s: %s must be a real numeric vector", who, name);
@@ -88,15 +88,22 @@ int sp_check(const specot_ctx *ctx, specot_status status) {
   if (!msg || !*msg) msg = specot_strerror(status);
   if (status > 0) return PyErr_WarnEx(PyExc_UserWarning, msg, 1) < 0 ? -1 : 0;
   switch (status) {
-    case SPECOT_OK: return 0;
-    case SPECOT_ERR_NUMERICAL: PyErr_SetString(specot_py_numerical_error, msg); break;
-    case SPECOT_ERR_NOMEM: PyErr_SetString(PyExc_MemoryError, msg); break;
+    case SPECOT_OK:
+      return 0;
+    case SPECOT_ERR_NUMERICAL:
+      PyErr_SetString(specot_py_numerical_error, msg);
+      break;
+    case SPECOT_ERR_NOMEM:
+      PyErr_SetString(PyExc_MemoryError, msg);
+      break;
     case SPECOT_ERR_CANCELLED:
       /* Runs the Python-level SIGINT handler (KeyboardInterrupt by default). */
       if (PyErr_CheckSignals() < 0) return -1;
       PyErr_SetString(PyExc_KeyboardInterrupt, msg);
       break;
-    default: PyErr_SetString(PyExc_ValueError, msg); break; /* INVALID, INFEASIBLE, TOO_LARGE, ... */
+    default:
+      PyErr_SetString(PyExc_ValueError, msg);
+      break; /* INVALID, INFEASIBLE, TOO_LARGE, ... */
   }
   return -1;
 }
@@ -122,7 +129,9 @@ static void sp_on_sigint(int sig, siginfo_t *info, void *uctx) {
 
 static unsigned long sp_main_thread = 0;
 
-void specot_py_record_main_thread(unsigned long ident) { sp_main_thread = ident; }
+void specot_py_record_main_thread(unsigned long ident) {
+  sp_main_thread = ident;
+}
 
 int sp_begin(sp_call *call, int hook) {
   memset(call, 0, sizeof *call);

@@ -20,15 +20,22 @@ static PyMethodDef core_methods[] = {
     {"version", py_version, METH_NOARGS, "version() -> str: the C library's version."},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_specot",
-                                        "specot C extension (use the `specot` package).", -1,
-                                        NULL, NULL, NULL, NULL, NULL};
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
+                                        "_specot",
+                                        "specot C extension (use the `specot` package).",
+                                        -1,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL};
 
 PyMODINIT_FUNC PyInit__specot(void) {
   import_array();
   PyObject *m = PyModule_Create(&module_def);
   if (!m) return NULL;
-  const PyMethodDef *tables[] = {core_methods,
+  const PyMethodDef *tables[] = {
+      core_methods,
 #define X(name) specot_py_##name##_methods,
 #include "bind_modules.h"
 #undef X

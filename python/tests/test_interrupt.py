@@ -62,3 +62,20 @@ def test_calls_from_another_thread_work():
     t.start()
     t.join()
     assert result["v"] == 0.0
+
+
+def test_concurrent_solves_agree_with_serial():
+    rng = np.random.default_rng(3)
+    problems = [specot.dist(rng.normal(size=(60, 3)), rng.normal(size=(50, 3))) for _ in range(4)]
+    serial = [specot.emd2([], [], M) for M in problems]
+    results = [None] * 4
+
+    def work(k):
+        results[k] = specot.emd2([], [], problems[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == serial

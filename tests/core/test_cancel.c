@@ -65,13 +65,14 @@ static void test_emd_cancel_before(void **state) {
   specot_ot_emd_result res;
   assert_int_equal(specot_ot_emd_solve(ctx, ws, NULL, NULL, C, NULL, &res), SPECOT_ERR_CANCELLED);
   assert_cancel_message(ctx, "emd");
-  assert_int_equal(specot_ot_emd_plan(ws, NULL, NULL, NULL), 0); /* no plan from a cancelled solve */
+  assert_int_equal(specot_ot_emd_plan(ws, NULL, NULL, NULL),
+                   0); /* no plan from a cancelled solve */
   flag = 0;
   assert_int_equal(specot_ot_emd_solve(ctx, ws, NULL, NULL, C, NULL, &res), SPECOT_OK);
   specot_ot_emd_result fresh;
-  assert_int_equal(specot_ot_emd(NULL, n, m, NULL, NULL, C, NULL, &fresh, NULL, NULL, NULL, NULL,
-                                 NULL),
-                   SPECOT_OK);
+  assert_int_equal(
+      specot_ot_emd(NULL, n, m, NULL, NULL, C, NULL, &fresh, NULL, NULL, NULL, NULL, NULL),
+      SPECOT_OK);
   assert_close(res.cost, fresh.cost, 1e-12, 0.0);
   assert_true(res.marginal_error < 1e-12);
   specot_ot_emd_ws_free(ws);
@@ -190,8 +191,9 @@ static void test_transport_cancel(void **state) {
   flag = 0;
   assert_int_equal(specot_spectral_solve(ctx, ws, &gauge, X, NULL, Y, NULL, NULL, &res), SPECOT_OK);
   double ub = 0.0, lb = 0.0;
-  assert_int_equal(specot_spectral_transport(NULL, &gauge, X, n, NULL, Y, m, NULL, d, NULL, &ub, &lb),
-                   SPECOT_OK);
+  assert_int_equal(
+      specot_spectral_transport(NULL, &gauge, X, n, NULL, Y, m, NULL, d, NULL, &ub, &lb),
+      SPECOT_OK);
   assert_close(res.squared_cost, ub, 1e-6, 0.0);
   assert_true(res.lower_bound <= ub * (1 + 1e-9) && lb <= res.squared_cost * (1 + 1e-9));
   specot_spectral_ws_free(ws);
@@ -234,9 +236,9 @@ static void test_flow_cancel_keeps_state(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_strerror_and_detach),   cmocka_unit_test(test_emd_cancel_before),
+      cmocka_unit_test(test_strerror_and_detach),    cmocka_unit_test(test_emd_cancel_before),
       cmocka_unit_test(test_emd_cancel_from_thread), cmocka_unit_test(test_sinkhorn_cancel),
-      cmocka_unit_test(test_transport_cancel),     cmocka_unit_test(test_flow_cancel_keeps_state),
+      cmocka_unit_test(test_transport_cancel),       cmocka_unit_test(test_flow_cancel_keeps_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

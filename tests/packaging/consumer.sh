@@ -55,3 +55,14 @@ cmake --build "$tmp/consumer/build" >/dev/null
 check_output "$tmp/consumer/build/muon_direction"
 check_output "$tmp/consumer/build/muon_direction_static"
 echo "ok: find_package(specot) (specot::specot and specot::specot_static)"
+
+# 4. The Python package installed under the prefix imports and solves
+#    (not in sanitizer builds: the system interpreter cannot load an ASan extension).
+ext=$(find "$prefix" -name '_specot*.so' | head -1)
+if [ -n "$ext" ] && [ -z "$extra" ] && [ -x /usr/bin/python3 ]; then
+  site=$(dirname "$(dirname "$ext")")
+  value=$(cd "$tmp" && PYTHONPATH=$site /usr/bin/python3 -c \
+          "import specot; assert specot.__file__.startswith('$site'); print(specot.emd2([], [], [[0, 1], [1, 0]]))")
+  [ "$value" = "0.0" ] || { echo "FAIL: installed Python package printed '$value'"; exit 1; }
+  echo "ok: installed Python package ($site)"
+fi
