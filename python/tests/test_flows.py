@@ -103,3 +103,41 @@ def test_divergence_is_feydy_s_eps_from_pot_plans(rng):
     assert np.isclose(value, ref, rtol=1e-7)
     assert value > 0 and gx.shape == X.shape and gy.shape == Y.shape
     assert abs(specot.divergence(X, X, eps)) < 1e-9
+
+
+def test_momentum_flow_matches_numpy(rng):
+    n, d, dt, tau, steps = 5, 2, 0.1, 0.5, 8
+    B, X = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    out = specot.flow(X, "quadratic", A=np.eye(n), B=B, p=1, dt=dt, steps=steps,
+                      method="momentum", tau=tau, weights=np.ones(n))
+    x, A = X.copy(), X - B
+    for _ in range(steps):
+        A = A + (dt / tau) * ((x - B) - A)
+        x = x - dt * A
+    np.testing.assert_allclose(out["particles"], x, rtol=1e-12, atol=1e-13)
+
+
+def test_relu_and_gaussian_kl_energies(rng):
+    z, w = rng.normal(size=(40, 2)), None
+    y = np.maximum(z @ np.array([1.0, -0.5]), 0)
+    X = rng.normal(size=(7, 3))  # particles (u, v1, v2)
+    out = specot.flow(X, "relu", z=z, y=y, steps=3, dt=0.05, p=1)
+    f = (X[:, 0][None, :] * np.maximum(z @ X[:, 1:].T, 0)).mean(axis=1)
+    assert np.isclose(out["energy"][0], 0.5 * np.mean((f - y) ** 2), rtol=1e-12)
+    assert out["energy"][-1] < out["energy"][0]
+    T = np.array([[2.0, 0.3], [0.3, 1.0]])
+    P = rng.normal(size=(30, 2))
+    g = specot.flow(P, "gaussian_kl", target=T, steps=2, dt=0.01, weights=w)
+    S = P.T @ P / 30
+    kl = 0.5 * (np.trace(np.linalg.solve(T, S)) - 2 + np.log(np.linalg.det(T) / np.linalg.det(S)))
+    assert np.isclose(g["energy"][0], kl, rtol=1e-11)
+
+
+def test_muon_step_moonlight(rng):
+    W, G, M = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+    lr, wd, beta = 1e-3, 0.1, 0.95
+    W1, M1, O = specot.muon_step(W, G, M, convention="moonlight")
+    Mr = beta * M + G
+    Or = ns5_ref(G + beta * Mr)
+    np.testing.assert_allclose(M1, Mr, rtol=1e-14)
+    np.testing.assert_allclose(W1, W * (1 - lr * wd) - lr * 0.2 * np.sqrt(6) * Or, rtol=1e-11)

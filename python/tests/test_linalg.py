@@ -119,3 +119,9 @@ def test_numerical_error_is_an_arithmetic_error():
     # O_eps of a matrix whose Gram matrix overflows is a numerical failure.
     with pytest.raises(specot.NumericalError):
         specot.regularized_polar(np.full((2, 2), 1e300), 1.0)
+
+
+def test_read_only_input_is_used_in_place(rng):
+    G = rng.normal(size=(5, 4))
+    G.flags.writeable = False
+    np.testing.assert_allclose(specot.schatten_lmo(G, np.inf), lmo_ref(G, np.inf), rtol=1e-11)

@@ -60,7 +60,7 @@ def test_kyfan_d_is_the_trace(rng):
         specot.transport(X, Y, p=2, kyfan=1)
 
 
-def test_transport_plan_without_scipy_shape(rng):
+def test_transport_list_inputs_and_repr(rng):
     X, Y, _, _ = clouds(rng, 8, 6, 2)
     r = specot.transport(X.tolist(), Y.tolist())
     assert r.plan.shape == (8, 6)
