@@ -33,13 +33,11 @@ def flow(x0, model, steps=100, dt=0.01, p=math.inf, method="euler", weights=None
     name = ("mmd", "quadratic", "gaussian_kl", "relu")[m]
     data = {"mmd": (target, target_weights), "quadratic": (A, B), "gaussian_kl": (target, None),
             "relu": (z, y)}[name]
-    out = _specot.flow(x0, weights, name, data[0], data[1], float(mmd_eps),
-                       choice(method, _METHODS, "method"), exponent(p), float(dt), float(tau),
-                       float(gamma), float(eps), choice(kinetic, _KINETIC, "kinetic"),
-                       choice(gauge, _GAUGES, "gauge"), None if blocks is None else list(blocks),
-                       float(max_step), float(clamp), int(steps), int(record_every))
-    out["particles"] = out["snapshots"][-1] if int(steps) % int(record_every) == 0 else None
-    return out
+    return _specot.flow(x0, weights, name, data[0], data[1], float(mmd_eps),
+                        choice(method, _METHODS, "method"), exponent(p), float(dt), float(tau),
+                        float(gamma), float(eps), choice(kinetic, _KINETIC, "kinetic"),
+                        choice(gauge, _GAUGES, "gauge"), None if blocks is None else list(blocks),
+                        float(max_step), float(clamp), int(steps), int(record_every))
 
 
 _CONVENTIONS = ("kj", "torch", "torch_rms", "moonlight")

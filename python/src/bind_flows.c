@@ -48,7 +48,7 @@ static void record(double **cols, size_t k, const specot_flow_diag *g) {
 /* Runs `steps` steps, recording diagnostics every step and a snapshot of the
  * particles every `every` steps (and at step 0). */
 static specot_status run_flow(specot_ctx *ctx, specot_flow *flow, size_t steps, size_t every,
-                              size_t n, size_t d, double **cols, double *snaps) {
+                              size_t n, size_t d, double **cols, double *snaps, double *last) {
   specot_flow_diag g;
   specot_flow_diag_get(flow, &g);
   record(cols, 0, &g);
@@ -60,6 +60,7 @@ static specot_status run_flow(specot_ctx *ctx, specot_flow *flow, size_t steps, 
     if (k % every == 0)
       memcpy(snaps + (k / every) * n * d, specot_flow_particles(flow), n * d * sizeof(double));
   }
+  memcpy(last, specot_flow_particles(flow), n * d * sizeof(double));
   return SPECOT_OK;
 }
 
@@ -127,8 +128,9 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
   npy_intp sdims[3] = {nsnap, n, d};
   PyArrayObject *cols[NFIELDS] = {0};
   PyArrayObject *snaps = (PyArrayObject *)PyArray_ZEROS(3, sdims, NPY_DOUBLE, 0);
+  PyArrayObject *last = sp_new(2, n, d);
   double *colp[NFIELDS];
-  int ok = snaps != NULL;
+  int ok = snaps != NULL && last != NULL;
   for (int f = 0; f < NFIELDS && ok; ++f) {
     ok = (cols[f] = sp_new(1, rows, 0)) != NULL;
     if (ok) colp[f] = sp_data(cols[f]);
@@ -136,7 +138,7 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
   sp_call call;
   if (!ok || sp_begin(&call, 1)) {
     for (int f = 0; f < NFIELDS; ++f) Py_XDECREF(cols[f]);
-    return sp_release(X, w, d1, d2, snaps, 0, 0, 0), NULL;
+    return sp_release(X, w, d1, d2, snaps, last, 0, 0), NULL;
   }
   specot_flow_objective obj;
   memset(&obj, 0, sizeof obj);
@@ -151,7 +153,7 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
                              &flow);
     if (st == SPECOT_OK)
       st = run_flow(call.ctx, flow, (size_t)steps, (size_t)every, (size_t)n, (size_t)d, colp,
-                    (double *)PyArray_DATA(snaps));
+                    (double *)PyArray_DATA(snaps), sp_data(last));
     if (flow) specot_flow_counters_get(flow, &cnt);
     specot_flow_free(flow);
     specot_flow_objective_free(&obj);
@@ -167,12 +169,12 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
                    model, (Py_ssize_t)d);
     }
     for (int f = 0; f < NFIELDS; ++f) Py_XDECREF(cols[f]);
-    return Py_DECREF(snaps), NULL;
+    return sp_release(snaps, last, 0, 0, 0, 0, 0, 0), NULL;
   }
   PyObject *out =
-      Py_BuildValue("{s:N,s:K,s:K,s:d}", "snapshots", snaps, "rises", (unsigned long long)cnt.rises,
-                    "inequality_violations", (unsigned long long)cnt.inequality_violations,
-                    "max_rise", cnt.max_rise);
+      Py_BuildValue("{s:N,s:N,s:K,s:K,s:d}", "snapshots", snaps, "particles", last, "rises",
+                    (unsigned long long)cnt.rises, "inequality_violations",
+                    (unsigned long long)cnt.inequality_violations, "max_rise", cnt.max_rise);
   for (int f = 0; f < NFIELDS && out; ++f) {
     if (PyDict_SetItemString(out, field_names[f], (PyObject *)cols[f]) < 0) Py_CLEAR(out);
   }

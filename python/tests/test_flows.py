@@ -141,3 +141,24 @@ def test_muon_step_moonlight(rng):
     Or = ns5_ref(G + beta * Mr)
     np.testing.assert_allclose(M1, Mr, rtol=1e-14)
     np.testing.assert_allclose(W1, W * (1 - lr * wd) - lr * 0.2 * np.sqrt(6) * Or, rtol=1e-11)
+
+
+def test_flow_final_particles_with_sparse_snapshots(rng):
+    X, B = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    every = specot.flow(X, "quadratic", A=np.eye(4), B=B, steps=7, weights=np.ones(4))
+    sparse = specot.flow(X, "quadratic", A=np.eye(4), B=B, steps=7, weights=np.ones(4),
+                         record_every=3)
+    assert sparse["snapshots"].shape == (3, 4, 2)  # steps 0, 3, 6
+    np.testing.assert_array_equal(sparse["snapshots"][2], every["snapshots"][6])
+    np.testing.assert_array_equal(sparse["particles"], every["snapshots"][7])
+
+
+def test_block_sum_of_single_columns_is_gradient_descent(rng):
+    # Each n x 1 block: J_inf(g) = -||g||_* g / ||g|| = -g, the p = 1 direction.
+    X, B = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    blk = specot.flow(X, "quadratic", A=np.eye(5), B=B, steps=5, p="inf", gauge="block_sum",
+                      blocks=[1, 1], weights=np.ones(5))
+    gd = specot.flow(X, "quadratic", A=np.eye(5), B=B, steps=5, p=1, weights=np.ones(5))
+    np.testing.assert_allclose(blk["particles"], gd["particles"], rtol=1e-12)
+    with pytest.raises(ValueError, match="block"):
+        specot.flow(X, "quadratic", A=np.eye(5), B=B, gauge="block_sum", blocks=[1, 5])
