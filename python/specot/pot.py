@@ -26,13 +26,44 @@ def _one_histogram(b, who):
     if b is not None and np.ndim(b) > 1:
         raise ValueError(f"{who}: several target histograms (2-D b) are not supported")
 
+def _emd_type(a, b, M):
+    """POT's ot.emd returns the type of a, else b (when a is empty), else M."""
+    for x in (a, b):
+        if x is not None and np.size(x) != 0:
+            return x
+    return M
+
+
+def _sinkhorn_type(a, b, M):
+    """NumPy's promotion of the inputs (POT's Sinkhorn computes in it)."""
+    arrays = [x for x in (a, b, M) if x is not None and np.size(x) != 0]
+    if all(isinstance(x, np.ndarray) for x in arrays):
+        return np.empty(0, dtype=np.result_type(*arrays))
+    return M
+
+
+def _match_masses(a, b):
+    """POT's rule: histograms whose totals agree to 7 decimals (e.g. float32
+    weights) are accepted, b rescaled to the total of a; larger differences
+    are left to the C library, which rejects them with both totals."""
+    if a is None or b is None or np.size(a) == 0 or np.size(b) == 0:
+        return a, b
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    sa, sb = a.sum(), b.sum()
+    if sa != sb and abs(sa - sb) < 1.5e-7 and sb > 0:
+        b = b * (sa / sb)
+    return a, b
+
+
 def _emd(a, b, M, numItermax, dense):
     _one_histogram(b, "emd")
+    a, b = _match_masses(a, b)
     return _specot.emd(a, b, M, int(numItermax), dense, True)
 
 def _emd_log(cost, f, g, info, M):
     code = _MAX_ITER_REACHED if info["status"] == 1 else _OPTIMAL
-    log = {"cost": like(cost, M), "u": like(f, M), "v": like(g, M), "warning": info["message"],
+    log = {"cost": cost, "u": like(f, M), "v": like(g, M), "warning": info["message"],
            "result_code": code}
     log.update({k: info[k] for k in ("lower_bound", "iterations", "marginal_error")})
     return log
@@ -43,21 +74,23 @@ def emd(a, b, M, numItermax=100000, log=False, center_dual=True, numThreads=1, *
     adds {'cost', 'u', 'v', 'warning', 'result_code'} (potentials centred so
     that <a,u> = <b,v>, POT's center_dual rule)."""
     G, cost, f, g, info = _emd(a, b, M, numItermax, True)
+    ref = _emd_type(a, b, M)
     if log:
-        return like(G, M), _emd_log(cost, f, g, info, M)
-    return like(G, M)
+        return like(G, ref), _emd_log(cost, f, g, info, ref)
+    return like(G, ref)
 
 def emd2(a, b, M, processes=1, numItermax=100000, log=False, return_matrix=False,
          center_dual=True, numThreads=1, **kwargs):
     """Exact OT cost <pi*, M> (POT's ot.emd2).  log=True returns (cost, log) with
     the keys of emd's log (and 'G' when return_matrix=True)."""
     G, cost, f, g, info = _emd(a, b, M, numItermax, bool(return_matrix))
+    ref = _emd_type(a, b, M)
     if log or return_matrix:
-        lg = _emd_log(cost, f, g, info, M)
+        lg = _emd_log(cost, f, g, info, ref)
         if return_matrix:
-            lg["G"] = like(G, M)
-        return like(cost, M), lg
-    return like(cost, M)
+            lg["G"] = like(G, ref)
+        return cost, lg
+    return cost
 
 def _plan_1d(x_a, x_b, a, b, metric, p):
     (rows, cols, mass), cost, _, _ = _specot.emd_1d(x_a, a, x_b, b)
@@ -103,6 +136,7 @@ def _sinkhorn(a, b, M, reg, method, numItermax, stopThr, warn, want_plan):
     if str(method).lower() not in _SINKHORN_METHODS:
         raise ValueError(f"sinkhorn: unknown method {method!r}")
     _one_histogram(b, "sinkhorn")
+    a, b = _match_masses(a, b)
     return _specot.sinkhorn(a, b, M, float(reg), float(stopThr), int(numItermax), want_plan,
                             bool(warn))
 
@@ -126,17 +160,19 @@ def sinkhorn(a, b, M, reg, method="sinkhorn", numItermax=1000, stopThr=1e-9, ver
     is at least as strict).  log=True adds {'u', 'v', 'log_u', 'log_v', 'niter',
     'err'} (+ specot's 'f', 'g', 'cost', 'regularized_cost', 'lower_bound')."""
     plan, f, g, info = _sinkhorn(a, b, M, reg, method, numItermax, stopThr, warn, True)
+    ref = _sinkhorn_type(a, b, M)
     if log:
-        return like(plan, M), _sinkhorn_log(a, b, M, reg, f, g, info)
-    return like(plan, M)
+        return like(plan, ref), _sinkhorn_log(a, b, ref, reg, f, g, info)
+    return like(plan, ref)
 
 def sinkhorn2(a, b, M, reg, method="sinkhorn", numItermax=1000, stopThr=1e-9, verbose=False,
               log=False, warn=True, **kwargs):
     """Linear cost <pi, M> of the entropic plan (POT's ot.sinkhorn2)."""
     _, f, g, info = _sinkhorn(a, b, M, reg, method, numItermax, stopThr, warn, False)
+    ref = _sinkhorn_type(a, b, M)
     if log:
-        return like(info["cost"], M), _sinkhorn_log(a, b, M, reg, f, g, info)
-    return like(info["cost"], M)
+        return info["cost"], _sinkhorn_log(a, b, ref, reg, f, g, info)
+    return info["cost"]
 
 def dist(x1, x2=None, metric="sqeuclidean", p=2, w=None):
     """Pairwise cost matrix (POT's ot.dist): 'sqeuclidean' (default) and

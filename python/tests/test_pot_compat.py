@@ -73,14 +73,28 @@ def test_emd_float32_non_contiguous(rng):
     X, Y, a, b = clouds(rng, 20, 20, 2)
     M = ot.dist(X, Y)
     M32 = M.astype(np.float32)
-    G = specot.emd(a, b, M32)
-    assert G.dtype == np.float32
-    assert np.isclose(float(specot.emd2(a, b, M32)), ot.emd2(a, b, M32), rtol=1e-6)
+    assert specot.emd(a, b, M32).dtype == ot.emd(a, b, M32).dtype == np.float64  # type of a
+    G = specot.emd([], [], M32)
+    assert G.dtype == ot.emd([], [], M32).dtype == np.float32  # type of M
+    assert np.isclose(specot.emd2(a, b, M32), ot.emd2(a, b, M32), rtol=1e-6)
     big = np.zeros((40, 40))
     big[::2, ::2] = M
     view = big[::2, ::2]
     assert not view.flags.c_contiguous
     assert np.isclose(specot.emd2(a, b, view), ot.emd2(a, b, M), rtol=1e-12)
+
+
+def test_float32_histograms_with_rounded_totals(rng):
+    X, Y, a, b = clouds(rng, 30, 20, 2)
+    M = ot.dist(X, Y)
+    a32, b32 = a.astype(np.float32), b.astype(np.float32)
+    assert a32.astype(float).sum() != b32.astype(float).sum()  # totals differ by rounding
+    # Costs are Python floats at full precision (POT rounds them to float32 here).
+    cost = specot.emd2(a32, b32, M)
+    assert isinstance(cost, float) and np.isclose(cost, ot.emd2(a32, b32, M), rtol=1e-7)
+    assert specot.emd(a32, b32, M).dtype == np.float32  # POT: the type of a
+    G = specot.sinkhorn(a32, b32, M, 1.0)
+    np.testing.assert_allclose(G.sum(1), a32, rtol=1e-6)
 
 
 def test_emd_iteration_cap_warns_like_pot(rng):
