@@ -35,7 +35,9 @@ def choice(value, options, name):
 def like(result, ref):
     """Casts a float64 result to the floating dtype of a NumPy input (POT returns
     float32 plans for float32 costs)."""
-    dt = getattr(ref, "dtype", None)
-    if isinstance(ref, np.ndarray) and dt != np.float64 and np.issubdtype(dt, np.floating):
+    if not isinstance(ref, np.ndarray) or ref.dtype == np.float64:
+        return result
+    dt = ref.dtype
+    if np.issubdtype(dt, np.floating):
         return result.astype(dt) if isinstance(result, np.ndarray) else dt.type(result)
     return result

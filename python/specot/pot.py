@@ -22,43 +22,43 @@ def unif(n):
     """Uniform histogram of length n (POT's ot.unif)."""
     return np.full(int(n), 1.0 / int(n))
 
+def _empty(x):
+    """POT: None or an empty list/array means uniform weights."""
+    if x is None:
+        return True
+    try:
+        return len(x) == 0
+    except TypeError:  # a scalar
+        return False
+
+
 def _one_histogram(b, who):
-    if b is not None and np.ndim(b) > 1:
+    if isinstance(b, np.ndarray):
+        several = b.ndim > 1
+    else:
+        several = not _empty(b) and isinstance(b[0], (list, tuple, np.ndarray))
+    if several:
         raise ValueError(f"{who}: several target histograms (2-D b) are not supported")
+
 
 def _emd_type(a, b, M):
     """POT's ot.emd returns the type of a, else b (when a is empty), else M."""
     for x in (a, b):
-        if x is not None and np.size(x) != 0:
+        if not _empty(x):
             return x
     return M
 
 
 def _sinkhorn_type(a, b, M):
     """NumPy's promotion of the inputs (POT's Sinkhorn computes in it)."""
-    arrays = [x for x in (a, b, M) if x is not None and np.size(x) != 0]
+    arrays = [x for x in (a, b, M) if not _empty(x)]
     if all(isinstance(x, np.ndarray) for x in arrays):
         return np.empty(0, dtype=np.result_type(*arrays))
     return M
 
 
-def _match_masses(a, b):
-    """POT's rule: histograms whose totals agree to 7 decimals (e.g. float32
-    weights) are accepted, b rescaled to the total of a; larger differences
-    are left to the C library, which rejects them with both totals."""
-    if a is None or b is None or np.size(a) == 0 or np.size(b) == 0:
-        return a, b
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    sa, sb = a.sum(), b.sum()
-    if sa != sb and abs(sa - sb) < 1.5e-7 and sb > 0:
-        b = b * (sa / sb)
-    return a, b
-
-
 def _emd(a, b, M, numItermax, dense):
     _one_histogram(b, "emd")
-    a, b = _match_masses(a, b)
     return _specot.emd(a, b, M, int(numItermax), dense, True)
 
 def _emd_log(cost, f, g, info, M):
@@ -136,7 +136,6 @@ def _sinkhorn(a, b, M, reg, method, numItermax, stopThr, warn, want_plan):
     if str(method).lower() not in _SINKHORN_METHODS:
         raise ValueError(f"sinkhorn: unknown method {method!r}")
     _one_histogram(b, "sinkhorn")
-    a, b = _match_masses(a, b)
     return _specot.sinkhorn(a, b, M, float(reg), float(stopThr), int(numItermax), want_plan,
                             bool(warn))
 

@@ -1,5 +1,7 @@
 /* Bindings of specot/ot.h: squared distances, exact OT (network simplex, 1-D),
  * Sinkhorn and the debiased Sinkhorn divergence. */
+#include <math.h>
+
 #include "binding.h"
 #include "specot/ot.h"
 
@@ -32,13 +34,30 @@ static PyObject *py_dist_sq(PyObject *self, PyObject *args) {
   return (PyObject *)C;
 }
 
+/* POT's rule for histograms whose totals agree to 7 decimals (float32
+ * weights): b is rescaled to the total of a (a new array replaces *b); larger
+ * differences are left to the library, which reports both totals. */
+static int pot_rescale(PyArrayObject *a, PyArrayObject **b) {
+  if (!a || !*b) return 0;
+  double sa = 0.0, sb = 0.0;
+  for (npy_intp i = 0; i < PyArray_SIZE(a); ++i) sa += sp_data(a)[i];
+  for (npy_intp j = 0; j < PyArray_SIZE(*b); ++j) sb += sp_data(*b)[j];
+  if (sa == sb || !(fabs(sa - sb) < 1.5e-7) || !(sb > 0.0)) return 0;
+  PyArrayObject *scaled = sp_new(1, PyArray_SIZE(*b), 0);
+  if (!scaled) return -1;
+  for (npy_intp j = 0; j < PyArray_SIZE(*b); ++j) sp_data(scaled)[j] = sp_data(*b)[j] * (sa / sb);
+  Py_DECREF(*b);
+  *b = scaled;
+  return 0;
+}
+
 /* Reads the cost matrix M (n x m) and the weights a (n), b (m); 0 or -1. */
 static int read_problem(const char *who, PyObject *a_obj, PyObject *b_obj, PyObject *m_obj,
                         PyArrayObject **a, PyArrayObject **b, PyArrayObject **M) {
   *a = *b = NULL;
   if (!(*M = sp_array(m_obj, who, "M", 2, 2))) return -1;
   if (sp_weights(a_obj, who, "a", sp_dim(*M, 0), a) ||
-      sp_weights(b_obj, who, "b", sp_dim(*M, 1), b)) {
+      sp_weights(b_obj, who, "b", sp_dim(*M, 1), b) || pot_rescale(*a, b)) {
     sp_release(*a, *b, *M, 0, 0, 0, 0, 0);
     return -1;
   }
