@@ -207,7 +207,7 @@ def sinkhorn_divergence(X, Y, reg, a=None, b=None, metric="sqeuclidean", numIter
 
 def empirical_sinkhorn_divergence(X_s, X_t, reg, a=None, b=None, metric="sqeuclidean",
                                   numIterMax=10000, stopThr=1e-9, verbose=False, log=False,
-                                  **kwargs):
+                                  warn=True, **kwargs):
     """Alias of sinkhorn_divergence under POT's name and argument names."""
     return sinkhorn_divergence(X_s, X_t, reg, a, b, metric, numIterMax, stopThr, verbose, log,
-                               **kwargs)
+                               warn, **kwargs)

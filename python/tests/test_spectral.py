@@ -114,3 +114,25 @@ def test_spectral_errors(rng):
         specot.gaussian(np.zeros(2), -np.eye(2), np.zeros(2), np.eye(2), p=1)
     with pytest.raises(ValueError, match="oracle"):
         specot.transport(X, Y, oracle="magic")
+
+
+def test_entropic_oracle_brackets_the_exact_value(rng):
+    X, Y, a, b = clouds(rng, 20, 18, 2)
+    exact = specot.transport(X, Y, p=np.inf, a=a, b=b, tol=1e-8)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the entropic bias may stop it early
+        ent = specot.transport(X, Y, p=np.inf, a=a, b=b, oracle="entropic", tol=1e-3)
+    assert ent.lower_bound <= exact.squared_cost * (1 + 1e-9)
+    assert ent.squared_cost >= exact.lower_bound * (1 - 1e-9)
+    P = ent.plan.toarray()
+    np.testing.assert_allclose(P.sum(1), a, atol=1e-10)
+
+
+def test_gaussian_kyfan_d_is_the_p1_value(rng):
+    L1, L2 = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    A, B = L1 @ L1.T + 0.2 * np.eye(2), L2 @ L2.T + 0.2 * np.eye(2)
+    m0, m1 = rng.normal(size=2), rng.normal(size=2)
+    r1 = specot.gaussian(m0, A, m1, B, p=1, tol=1e-10)
+    rk = specot.gaussian(m0, A, m1, B, kyfan=2, tol=1e-10)
+    assert np.isclose(rk["squared_cost"], r1["squared_cost"], rtol=1e-8)
