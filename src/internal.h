@@ -24,6 +24,10 @@ specot_status specot__fail(specot_ctx *ctx, specot_status status, const char *fm
 /* Clears the message of ctx at the start of a public call (ctx may be NULL). */
 void specot__ctx_reset(specot_ctx *ctx);
 
+/* 1 when ctx has a cancel flag (specot_ctx_set_cancel) that is set; solvers
+ * poll it in their outer loops and then return SPECOT_ERR_CANCELLED. */
+int specot__cancelled(const specot_ctx *ctx);
+
 /* a*b into *out; returns 0 on success, -1 on size_t overflow. */
 static inline int specot__mul_size(size_t a, size_t b, size_t *out) {
   if (a != 0 && b > SIZE_MAX / a) return -1;

@@ -54,7 +54,8 @@ typedef enum specot_status {
   SPECOT_ERR_FORMAT = -4,      /* file content malformed (bad header, ragged CSV, ...) */
   SPECOT_ERR_NUMERICAL = -5,   /* numerical failure (LAPACK did not converge, NaN produced) */
   SPECOT_ERR_INFEASIBLE = -6,  /* problem has no solution (e.g. unequal masses) */
-  SPECOT_ERR_TOO_LARGE = -7    /* size overflows the index type or exceeds the memory budget */
+  SPECOT_ERR_TOO_LARGE = -7,   /* size overflows the index type or exceeds the memory budget */
+  SPECOT_ERR_CANCELLED = -8    /* the context's cancel flag was set (specot_ctx_set_cancel) */
 } specot_status;
 
 /* Static, never-NULL description of a status code. */
@@ -81,6 +82,19 @@ SPECOT_API const char *specot_ctx_errmsg(const specot_ctx *ctx);
 /* Status of the last call that set a message (SPECOT_OK when none). */
 SPECOT_API specot_status specot_ctx_status(const specot_ctx *ctx);
 SPECOT_API void specot_ctx_clear(specot_ctx *ctx);
+
+/*
+ * Cooperative cancellation.  `flag` (may be NULL to detach) is read, never
+ * written, by the long-running solvers called with this context: the network
+ * simplex (every 1024 pivots), Sinkhorn (every iteration), spectral transport
+ * (every OT call) and specot_flow_step (at entry).  When *flag != 0 they stop
+ * and return SPECOT_ERR_CANCELLED with a message naming where; the workspace
+ * stays usable (a later solve on it starts afresh or warm as documented) and
+ * a flow's state is left unchanged.  The flag may be set from another thread
+ * or a signal handler (declare it volatile sig_atomic_t or an atomic int).
+ * The pointer stays attached until replaced; specot_ctx_clear keeps it.
+ */
+SPECOT_API void specot_ctx_set_cancel(specot_ctx *ctx, volatile const int *flag);
 
 #ifdef __cplusplus
 }

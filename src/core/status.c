@@ -12,6 +12,7 @@
 struct specot_ctx {
   specot_status status;
   char msg[1024];
+  volatile const int *cancel; /* cooperative cancel flag (specot_ctx_set_cancel) */
 };
 
 const char *specot_strerror(specot_status status) {
@@ -26,6 +27,7 @@ const char *specot_strerror(specot_status status) {
     case SPECOT_ERR_NUMERICAL: return "numerical failure";
     case SPECOT_ERR_INFEASIBLE: return "infeasible problem";
     case SPECOT_ERR_TOO_LARGE: return "problem too large";
+    case SPECOT_ERR_CANCELLED: return "cancelled by the caller";
   }
   return "unknown status code";
 }
@@ -59,6 +61,12 @@ void specot_ctx_clear(specot_ctx *ctx) {
 }
 
 void specot__ctx_reset(specot_ctx *ctx) { specot_ctx_clear(ctx); }
+
+void specot_ctx_set_cancel(specot_ctx *ctx, volatile const int *flag) {
+  if (ctx) ctx->cancel = flag;
+}
+
+int specot__cancelled(const specot_ctx *ctx) { return ctx && ctx->cancel && *ctx->cancel != 0; }
 
 specot_status specot__fail(specot_ctx *ctx, specot_status status, const char *fmt, ...) {
   if (ctx) {

@@ -342,6 +342,9 @@ static void swap(double **a, double **b) {
 specot_status specot_flow_step(specot_ctx *ctx, specot_flow *f, specot_flow_diag *diag) {
   specot__ctx_reset(ctx);
   if (!f) return specot__fail(ctx, SPECOT_ERR_INVALID, "flow: NULL flow");
+  if (specot__cancelled(ctx)) /* before any change: the state stays that of the last step */
+    return specot__fail(ctx, SPECOT_ERR_CANCELLED, "flow: cancelled before step %llu",
+                        (unsigned long long)f->step + 1);
   const size_t n = f->n, d = f->d, nd = n * d;
   const double h = f->o.dt;
   specot_status st;

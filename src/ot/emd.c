@@ -787,6 +787,8 @@ static specot_status run_simplex(specot_ctx *ctx, specot_ot_emd_ws *ws, const co
         capped = 1;
         break;
       }
+      if ((iter & 1023) == 0 && specot__cancelled(ctx)) /* the tree stays feasible */
+        return specot__fail(ctx, SPECOT_ERR_CANCELLED, "emd: cancelled after %zu pivots", iter);
       if (pivot(ws, e) != 0)
         return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "emd: no leaving arc (corrupt tree)");
       ++iter;

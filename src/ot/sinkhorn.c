@@ -95,6 +95,7 @@ void specot__ot_sk_scratch_init(specot__sk_scratch *s, double *buf, size_t n, si
                                 int nthreads) {
   const size_t big = n > m ? n : m;
   s->nthreads = nthreads;
+  s->cancel = NULL;
   s->K = buf;
   buf += n * m;
   s->u = buf;
@@ -414,6 +415,7 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
   if (relax && o->relaxation > 1.0) w = o->relaxation;
   absorb_kernel(p, e, f, g, s);
   for (size_t k = 0; k < cap && *it < o->max_iter; ++k) {
+    if (specot__cancelled(s->cancel)) return SPECOT_ERR_CANCELLED;
     /* s = K^T u is current: column marginals are v_j s_j. */
     err = 0.0;
     int bad = 0;
@@ -704,8 +706,12 @@ static specot_status solve_loaded(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, co
   double err = INFINITY;
   const double eps0 =
       o->eps_scaling && !o->warm_start ? specot__ot_eps_start_from_range(range, eps, o) : eps;
+  ws->sk.cancel = ctx;
   specot_status st = specot__ot_sk_run(&p, o, eps0, f, g,
                                        &ws->sk, &iters, &err);
+  ws->sk.cancel = NULL;
+  if (st == SPECOT_ERR_CANCELLED)
+    return specot__fail(ctx, st, "sinkhorn: cancelled (eps = %g)", eps);
   if (st == SPECOT_ERR_NUMERICAL)
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
                         "sinkhorn: non-finite potentials after %zu iterations (eps = %g)", iters,

@@ -22,6 +22,7 @@ typedef struct specot__sk_scratch {
   double *part;    /* nthreads x m partial column sums */
   double *wa, *wb; /* weights a (n), b (m): exp(log weights), 0 for zero mass */
   int nthreads;    /* threads of the fused kernel pass (fixed at allocation) */
+  const specot_ctx *cancel; /* polled once per iteration (NULL: never cancelled) */
 } specot__sk_scratch;
 
 /* OpenMP threads available (omp_get_max_threads, 1 without OpenMP). */

@@ -132,6 +132,8 @@ static specot_status exact_oracle(void *data, specot_ctx *ctx, const double *Q, 
                                   double *S_new, double *value) {
   specot_spectral_ws *ws = data;
   const size_t d = ws->d;
+  if (specot__cancelled(ctx))
+    return specot__fail(ctx, SPECOT_ERR_CANCELLED, "transport: cancelled between OT calls");
   if (spec_sqrt_psd(&ws->eig, Q, d, ws->L, ws->w, ws->U, ws->tmp) != 0)
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "transport: eigendecomposition of Q failed");
   specot_ot_emd_result res;
@@ -155,6 +157,8 @@ static specot_status exact_oracle(void *data, specot_ctx *ctx, const double *Q, 
 static specot_status entropic_oracle(void *data, specot_ctx *ctx, const double *Q, size_t slot,
                                      double *S_new, double *value) {
   specot_spectral_ws *ws = data;
+  if (specot__cancelled(ctx))
+    return specot__fail(ctx, SPECOT_ERR_CANCELLED, "transport: cancelled between OT calls");
   return spec_entropic_oracle(ws->ent, ctx, Q, slot, S_new, value);
 }
 

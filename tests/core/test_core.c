@@ -12,7 +12,7 @@ static void test_strerror_every_code(void **state) {
   const specot_status codes[] = {SPECOT_OK,           SPECOT_WARN_MAXITER,   SPECOT_WARN_INACCURATE,
                                  SPECOT_ERR_INVALID,  SPECOT_ERR_NOMEM,      SPECOT_ERR_IO,
                                  SPECOT_ERR_FORMAT,   SPECOT_ERR_NUMERICAL,  SPECOT_ERR_INFEASIBLE,
-                                 SPECOT_ERR_TOO_LARGE};
+                                 SPECOT_ERR_TOO_LARGE, SPECOT_ERR_CANCELLED};
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; ++i) {
     const char *s = specot_strerror(codes[i]);
     assert_non_null(s);
