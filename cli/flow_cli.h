@@ -1,6 +1,7 @@
 /* Private interface of `specot flow`, split by job:
  *   cmd_flow.c       the command: checks, output folder, one run per p, summary
- *   flow_options.c   --help, option parsing, which options a model/method uses, run.cfg
+ *   flow_options.c   --help, option parsing, which options a model/method uses
+ *   flow_runcfg.c    run.cfg (written for checkpoints, read by --resume)
  *   flow_models.c    the objective and initial particles of each model (built-in or user data)
  *   flow_run.c       the run loops (flow engine, reduced sphere flow), progress, snapshots
  *   flow_output.c    the trajectory log, energy plot and JSON summary */

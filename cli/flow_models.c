@@ -64,7 +64,10 @@ static void draw_normal(draws *g, double *out, size_t len, double sd) {
 static int read_x0(const flow_cfg *c, size_t d, flow_model *m) {
   specot_array a;
   int rc = cli_read_array(CMD, c->x0, &a);
-  if (rc) return rc;
+  if (rc) {
+    specot_array_free(&a);
+    return rc;
+  }
   if (d && a.cols != d) {
     fprintf(stderr, "specot flow: error: dimension mismatch: --x0 '%s' is %zu x %zu, the %s model "
                     "needs %zu columns\n", c->x0, a.rows, a.cols, c->model, d);
@@ -83,7 +86,10 @@ static int read_x0(const flow_cfg *c, size_t d, flow_model *m) {
   specot_array_free(&a);
   if (!c->weights) return CLI_EXIT_OK;
   specot_array w;
-  if ((rc = cli_read_vector(CMD, c->weights, m->n, "--weights", &w))) return rc;
+  if ((rc = cli_read_vector(CMD, c->weights, m->n, "--weights", &w))) {
+    specot_array_free(&w);
+    return rc;
+  }
   free(m->w);
   m->w = flow_alloc_doubles(m->n, 1);
   if (!m->w) rc = flow_out_of_memory(m->n);
@@ -113,10 +119,14 @@ static int build_relu(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_
   specot_array z = {0}, y = {0};
   int rc = CLI_EXIT_OK;
   if (c->data) {
-    if ((rc = cli_read_array(CMD, c->data, &z))) return rc;
+    if ((rc = cli_read_array(CMD, c->data, &z))) {
+      specot_array_free(&z);
+      return rc;
+    }
     dz = z.cols;
     if ((rc = cli_read_vector(CMD, c->labels, z.rows, "--labels", &y))) {
       specot_array_free(&z);
+      specot_array_free(&y);
       return rc;
     }
   }
@@ -154,10 +164,14 @@ static int build_mmd(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_s
   specot_array tg = {0}, tb = {0};
   int rc = CLI_EXIT_OK;
   if (c->target) {
-    if ((rc = cli_read_array(CMD, c->target, &tg))) return rc;
+    if ((rc = cli_read_array(CMD, c->target, &tg))) {
+      specot_array_free(&tg);
+      return rc;
+    }
     if (c->target_weights &&
         (rc = cli_read_vector(CMD, c->target_weights, tg.rows, "--target-weights", &tb))) {
       specot_array_free(&tg);
+      specot_array_free(&tb);
       return rc;
     }
   }
@@ -320,7 +334,10 @@ int flow_model_build(const flow_cfg *c, int k, flow_model *m, specot_ctx *ctx) {
     rc = build_gaussian_kl(c, m, ctx, &st);
   }
   if (!rc && st) rc = cli_report(CMD, ctx, st);
-  if (rc) return rc;
+  if (rc) {
+    flow_model_free(m);
+    return rc;
+  }
   if (c->ndt == 1) o->dt = c->dts[0];
   else if (c->ndt > k) o->dt = c->dts[k];
   o->max_step = pick(c->max_step, cap);

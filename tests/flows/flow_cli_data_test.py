@@ -62,6 +62,23 @@ def torch_rng(tmp):
         x = np.load(os.path.join(out, "particles.npy"))
         check(np.abs(x - x0).max() <= 1e-15, "torch seed 3, n = 37 (tail path): X0 = torch's: %g"
               % np.abs(x - x0).max())
+    # the other built-in models under --rng torch: one torch.randn call per array
+    for model, n, draw in (("quadratic", 32, lambda: (torch.randn(36 * 32), torch.randn(36 * 4),
+                                                      torch.randn(32, 4))[2]),
+                           ("gaussian-kl", 50, lambda: torch.randn(50, 3)),
+                           ("mmd", 21, lambda: 0.3 * torch.randn(21, 2) - torch.tensor([1.5, 0.0]))):
+        out = os.path.join(tmp, "torch_" + model)
+        args = ["--particles", str(n)] if model != "quadratic" else []
+        s = run_json("torch " + model, "--model", model, "--rng", "torch", "--seed", "5", "-p", "2",
+                     "--steps", "0", *args, "--out", out)
+        if s:
+            torch.set_default_dtype(torch.float64)
+            torch.manual_seed(5)
+            want = draw().numpy()
+            torch.set_default_dtype(torch.float32)
+            got = np.load(os.path.join(out, "particles.npy"))
+            check(got.shape == want.shape and np.abs(got - want).max() <= 1e-15,
+                  "--rng torch %s: X0 = torch's draws" % model)
     # the default stream is specot's own: a different start
     s2 = run_json("specot seed 7", "--model", "mlp-relu", "--seed", "7", "-p", "inf", "--steps", "0",
                   "--out", os.path.join(tmp, "ratio2"))
@@ -212,6 +229,17 @@ def resume(tmp):
     check(sorted(os.listdir(os.path.join(a, "snapshots"))) == sorted(os.listdir(os.path.join(b, "snapshots"))),
           "snapshots continue after resume")
     check(read(a, "snapshots/pinf_9.npy") == read(b, "snapshots/pinf_9.npy"), "snapshot after resume identical")
+    # attention (sparse, run 1): resume keeps the regime and run of run.cfg
+    common = ["--model", "attention", "--regime", "sparse", "--run", "1", "-p", "inf", "--particles", "6", "--quiet"]
+    a, b = os.path.join(tmp, "aa"), os.path.join(tmp, "ab")
+    rc1, _, se1 = run(*common, "--steps", "6", "--out", a)
+    rc2, _, se2 = run(*common, "--steps", "3", "--checkpoint-every", "3", "--out", b)
+    rc3, so, se3 = run("--resume", b, "--steps", "6", "--quiet", "--json")
+    check(rc1 == rc2 == rc3 == 0, "attention resume runs: %s %s %s" % (se1, se2, se3))
+    check(read(a, "trajectory.csv") == read(b, "trajectory.csv"), "resumed attention run bit-identical")
+    if rc3 == 0:
+        s = json.loads(so)
+        check(s["regime"] == "sparse" and s["run"] == 1, "resume keeps --regime and --run")
 
 
 def usage_errors(tmp):
