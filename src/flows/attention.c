@@ -9,6 +9,9 @@
 
 /* Work (flops, roughly) below which the loops stay on one thread. */
 #define ATTN_PARALLEL_MIN 2.0e6
+/* Largest forward cache (doubles, 64 MiB): the backward reuses the forward's attention
+ * rows and projections when n N (m^2 + 4 m dh) fits, and recomputes them otherwise. */
+#define ATTN_CACHE_MAX ((size_t)1 << 23)
 
 typedef struct attn_dims {
   size_t m, dt, dh; /* tokens, token dimension, head dimension */
@@ -30,10 +33,26 @@ typedef struct attn_model {
   double *scratch;   /* nthreads blocks of scratch_len doubles */
   size_t scratch_len;
   int nthreads;
+  double *cache;     /* per (sequence, head): a, qz, kz, vz, h of the forward (grown on use) */
+  size_t cache_cap, cache_max;
 } attn_model;
 
 static size_t scratch_len(attn_dims dm) {
   return 6 * dm.m * dm.dh + 2 * dm.m * dm.m + dm.m * dm.dt;
+}
+
+static size_t cache_len(attn_dims dm) {
+  return dm.m * dm.m + 4 * dm.m * dm.dh;
+}
+
+/* Points the forward quantities of s at the cache block `c` (a, qz, kz, vz, h). */
+static void use_cache_block(attn_scratch *s, double *c, attn_dims dm) {
+  const size_t md = dm.m * dm.dh;
+  s->a = c;
+  s->qz = c + dm.m * dm.m;
+  s->kz = s->qz + md;
+  s->vz = s->kz + md;
+  s->h = s->vz + md;
 }
 
 static attn_scratch scratch_at(double *base, attn_dims dm) {
@@ -154,18 +173,30 @@ static void attn_release(void *p) {
   specot__free(am->rho);
   specot__free(am->seq_loss);
   specot__free(am->scratch);
+  specot__free(am->cache);
   free(am);
 }
 
 static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const double *w, size_t n,
                                size_t d, double *energy, double *forces) {
-  (void)ctx;
   attn_model *am = p;
   const attn_dims dm = am->dims;
   const size_t seq_len = dm.m * dm.dt, nseq = am->nseq;
   const double inv_count = 1.0 / ((double)nseq * (double)seq_len);
   const double work = (double)n * (double)nseq * (double)(dm.m * dm.m * dm.dh + dm.m * dm.dt * dm.dh);
   const int nt = work >= ATTN_PARALLEL_MIN ? am->nthreads : 1;
+  const size_t cl = cache_len(dm);
+  double *cache = NULL;
+  if ((double)n * (double)nseq * (double)cl <= (double)am->cache_max) {
+    if (n * nseq * cl > am->cache_cap) { /* grows on first use (and when n grows) */
+      specot__free(am->cache);
+      am->cache_cap = 0;
+      if (!(am->cache = specot__alloc_doubles(n * nseq * cl)))
+        return specot__fail(ctx, SPECOT_ERR_NOMEM, "attention: out of memory");
+      am->cache_cap = n * nseq * cl;
+    }
+    cache = am->cache;
+  }
   /* Forward, parallel over sequences (heads summed in order per sequence). */
   const long long ns = (long long)nseq, nn = (long long)n;
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -176,6 +207,7 @@ static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const 
     const double *zs = am->z + sq * seq_len, *ys = am->y + sq * seq_len;
     for (size_t k = 0; k < seq_len; ++k) r[k] = 0.0;
     for (size_t h = 0; h < n; ++h) {
+      if (cache) use_cache_block(&s, cache + (sq * n + h) * cl, dm);
       head_forward(x + h * d, zs, dm, &s);
       for (size_t k = 0; k < seq_len; ++k) r[k] += w[h] * s.phi[k];
     }
@@ -198,7 +230,10 @@ static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const 
     double *g = forces + h * d;
     for (size_t k = 0; k < d; ++k) g[k] = 0.0;
     for (size_t sq = 0; sq < nseq; ++sq) {
-      head_forward(x + h * d, am->z + sq * seq_len, dm, &s);
+      if (cache)
+        use_cache_block(&s, cache + (sq * n + h) * cl, dm);
+      else
+        head_forward(x + h * d, am->z + sq * seq_len, dm, &s);
       head_backward(x + h * d, am->z + sq * seq_len, am->rho + sq * seq_len, dm, &s, g);
     }
   }
@@ -236,6 +271,7 @@ specot_status specot_flow_attention_alloc(specot_ctx *ctx, const double *z, cons
   am->nseq = nseq;
   am->nthreads = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
   am->scratch_len = scratch_len(am->dims);
+  am->cache_max = ATTN_CACHE_MAX;
   am->z = specot__alloc_doubles(len);
   am->y = specot__alloc_doubles(len);
   am->rho = specot__alloc_doubles(len);
@@ -327,4 +363,8 @@ specot_status specot_flow_attention_effective_tokens(specot_ctx *ctx, const doub
       attn_sweep(ctx, x, n, dt, dh, z, nseq, m, "attention tokens", tokens_visit, &a);
   if (!st) *mean = a.sum / ((double)nseq * (double)n * (double)m);
   return st;
+}
+
+void specot__flow_attention_set_cache_max(specot_flow_objective *obj, size_t doubles) {
+  if (obj && obj->model && obj->eval == attn_eval) ((attn_model *)obj->model)->cache_max = doubles;
 }

@@ -11,6 +11,7 @@
 static const uint64_t SEEDS[] = {0, 1, 7, 42, 123, 1000, 7101, 4294967295u, 4294967296u + 5u};
 static const size_t SIZES[] = {0, 1, 2, 3, 5, 8, 15, 16, 17, 31, 32, 33, 47, 100, 257, 700, 1000};
 static const size_t SEQUENCE[] = {3, 16, 1, 5, 40, 2};
+static const size_t PERM_SIZES[] = {0, 1, 2, 7, 200, 1000};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static specot_array load(const char *name) {
@@ -122,6 +123,23 @@ static void test_randn_sequence_matches_torch(void **state) {
   specot_array_free(&ref);
 }
 
+/* torch.randperm over the seeds and sizes 0, 1, 2, 7, 200, 1000. */
+static void test_randperm_matches_torch(void **state) {
+  (void)state;
+  specot_array ref = load("core/torch_randperm.npy");
+  size_t perm[1000], off = 0;
+  for (size_t s = 0; s < COUNT(SEEDS); ++s)
+    for (size_t k = 0; k < COUNT(PERM_SIZES); ++k) {
+      specot_torch_rng g;
+      specot_torch_rng_seed(&g, SEEDS[s]);
+      specot_torch_rng_randperm(&g, perm, PERM_SIZES[k]);
+      for (size_t i = 0; i < PERM_SIZES[k]; ++i) assert_true((double)perm[i] == ref.data[off + i]);
+      off += PERM_SIZES[k];
+    }
+  assert_int_equal(off, ref.rows * ref.cols);
+  specot_array_free(&ref);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mt19937_known_value),
@@ -129,6 +147,7 @@ int main(void) {
       cmocka_unit_test(test_randn_f64_matches_torch),
       cmocka_unit_test(test_randn_f32_matches_torch),
       cmocka_unit_test(test_randn_sequence_matches_torch),
+      cmocka_unit_test(test_randperm_matches_torch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flows/flows_internal.h"
 #include "specot/flows.h"
 #include "specot/io.h"
 #include "test_support.h"
@@ -52,6 +53,13 @@ static void test_attention_forces_fd(void **state) {
     x[k] = keep;
     assert_close((ep - em) / (2 * h), w[k / d] * g[k], 1e-6, 1e-7 * gmax);
   }
+  /* Without the forward cache (the backward recomputes the forward): identical numbers. */
+  double *g2 = malloc(n * d * sizeof *g2), e2;
+  specot__flow_attention_set_cache_max(&obj, 0);
+  assert_int_equal(obj.eval(obj.model, NULL, x, w, n, d, &e2, g2), SPECOT_OK);
+  assert_true(e2 == e0);
+  assert_int_equal(memcmp(g, g2, n * d * sizeof *g), 0);
+  free(g2);
   /* The energy is 1/2 mean squared error of the predictor. */
   double *pred = malloc(nseq * m * dt * sizeof *pred), se = 0.0;
   assert_int_equal(specot_flow_attention_predict(NULL, x, w, n, dt, dh, z, nseq, m, pred), SPECOT_OK);
