@@ -278,7 +278,8 @@ static int check_unused(const flow_cfg *c) {
     return cli_usage_error(CMD, "--data and --labels go together (%s is missing)",
                            c->data ? "--labels" : "--data");
   /* every array from a file: nothing is drawn */
-  const int all_files = c->x0 && ((mmd && c->target) || (relu && c->data));
+  const int all_files =
+      c->x0 && ((mmd && c->target) || (relu && c->data) || is_model(c, "gaussian-kl"));
   if (all_files && (c->given & (FLOW_GIVEN_SEED | FLOW_GIVEN_RNG)))
     return cli_usage_error(CMD, "--%s is not used: every array of this run comes from a file",
                            (c->given & FLOW_GIVEN_SEED) ? "seed" : "rng");

@@ -264,6 +264,7 @@ def usage_errors(tmp):
         (["--model", "mmd", "-p", "1", "--x0", xp, "--particles", "4"], "--particles"),
         (["--model", "mmd", "-p", "1", "--weights", xp], "--weights"),
         (["--model", "mmd", "-p", "1", "--x0", xp, "--target", xp, "--seed", "3"], "--seed"),
+        (["--model", "gaussian-kl", "-p", "1", "--x0", xp, "--rng", "torch"], "--rng"),
         (["--model", "mmd", "-p", "1", "--rng", "numpy"], "--rng"),
         (["--model", "mmd", "-p", "1,inf", "--dt", "0.1,0.2,0.3"], "--dt"),
         (["--model", "mmd", "-p", "1,inf", "--steps", "3,4,5"], "--steps"),
