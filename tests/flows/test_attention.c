@@ -8,6 +8,7 @@
 #include "flows/flows_internal.h"
 #include "specot/flows.h"
 #include "specot/io.h"
+#include "specot/linalg.h"
 #include "test_support.h"
 
 enum { DT = 4, DH = 3, D = 4 * DH * DT };
@@ -255,6 +256,18 @@ static void test_relu_protocol_torch_ratio(void **state) {
   print_message("relu protocol, torch stream seed 7: ratio %.16g, loss %.16g\n", ratio, e);
   assert_close(ratio, 2.5576465476583627, 0.0, 1e-9);
   assert_close(e, 0.0679779536177119, 1e-12, 0.0);
+  /* G = gradient of the mean loss = forces / n: sigma(G), n ||G||_F^2, n ||G||_*^2 (spec
+   * section 3, 7 significant digits) and the clipped decrease ratio sqrt(ratio / 3) = 0.92334. */
+  for (size_t k = 0; k < n * d; ++k) g[k] /= (double)n;
+  double s[3], f2 = 0.0;
+  assert_int_equal(specot_linalg_singular_values(NULL, NULL, g, n, d, s), SPECOT_OK);
+  assert_close(s[0], 2.826465e-3, 2e-7, 0.0);
+  assert_close(s[1], 2.010548e-3, 3e-7, 0.0);
+  assert_close(s[2], 8.898280e-4, 6e-7, 0.0);
+  for (size_t k = 0; k < n * d; ++k) f2 += g[k] * g[k];
+  assert_close((double)n * f2, 0.0246202, 3e-6, 0.0);
+  assert_close((double)n * (s[0] + s[1] + s[2]) * (s[0] + s[1] + s[2]), 0.0629697, 2e-6, 0.0);
+  assert_close(sqrt(ratio / 3.0), 0.92334, 1e-5, 0.0);
   specot_flow_objective_free(&obj);
   free(x0);
   free(g);
