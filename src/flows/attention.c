@@ -181,6 +181,9 @@ static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const 
                                size_t d, double *energy, double *forces) {
   attn_model *am = p;
   const attn_dims dm = am->dims;
+  if (d != 4 * dm.dh * dm.dt)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "attention: heads have %zu = 4 x %zu x %zu "
+                        "coordinates, got d = %zu", 4 * dm.dh * dm.dt, dm.dh, dm.dt, d);
   const size_t seq_len = dm.m * dm.dt, nseq = am->nseq;
   const double inv_count = 1.0 / ((double)nseq * (double)seq_len);
   const double work = (double)n * (double)nseq * (double)(dm.m * dm.m * dm.dh + dm.m * dm.dt * dm.dh);
@@ -247,9 +250,9 @@ static specot_status check_dims(specot_ctx *ctx, size_t nseq, size_t m, size_t d
                         "%s: sequences (%zu), tokens (%zu), token and head dimensions (%zu, %zu) "
                         "must be positive",
                         who, nseq, m, dt, dh);
-  size_t len;
-  if (specot__mul_size(nseq, m, &len) || specot__mul_size(len, dt, &len) || m > 65536 ||
-      dh > 65536 || dt > 65536 || specot__mul_size(dh, dt, &len) || len > SIZE_MAX / 64)
+  size_t len; /* N m dt entries of z; the per-head sizes (m^2, 4 dh dt) stay far below size_t */
+  if (specot__mul_size(nseq, m, &len) || specot__mul_size(len, dt, &len) || len > SIZE_MAX / 64 ||
+      m > 65536 || dh > 65536 || dt > 65536)
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "%s: sizes too large", who);
   return SPECOT_OK;
 }

@@ -217,6 +217,11 @@ static void test_attention_errors(void **state) {
   assert_int_equal(specot_flow_attention_predict(ctx, x, NULL, 1, DT, DH, z, 1, 6, NULL), SPECOT_ERR_INVALID);
   assert_int_equal(specot_flow_attention_effective_tokens(ctx, x, 1, DT, DH, z, 1, 6, NULL),
                    SPECOT_ERR_INVALID);
+  assert_int_equal(specot_flow_attention_alloc(ctx, z, y, 1, 6, DT, DH, &obj), SPECOT_OK);
+  double e, g[D + 1];
+  assert_int_equal(obj.eval(obj.model, ctx, x, out, 1, D + 1, &e, g), SPECOT_ERR_INVALID);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "d = 49"));
+  specot_flow_objective_free(&obj);
   specot_flow_attention_protocol_opts po;
   specot_flow_attention_protocol_opts_init(&po, 0);
   po.qk_scale = -1.0;
