@@ -44,7 +44,8 @@ static int run(size_t n, size_t steps, int regime, double p) {
   if (st)
     fprintf(stderr, "bench_attention: %s\n", specot_ctx_errmsg(ctx));
   else
-    printf("attention %s %.6f %.2f %.10e\n", isinf(p) ? "inf" : "1", t, (double)steps / t, dg.energy);
+    printf("attention %s %.6f %.2f %.10e\n", isinf(p) ? "inf" : "1", t, (double)steps / t,
+           dg.energy);
   specot_flow_free(f);
   specot_flow_objective_free(&obj);
   free(x0);

@@ -34,8 +34,8 @@ typedef struct flow_cfg {
   int nsteps;               /* values given to --steps (0 = model default) */
   size_t n, ckpt_every, log_every, snapshot_every;
   uint64_t seed;
-  double dts[FLOW_MAX_P];   /* per p; NAN = model default */
-  int ndt;                  /* values given to --dt */
+  double dts[FLOW_MAX_P];                  /* per p; NAN = model default */
+  int ndt;                                 /* values given to --dt */
   double gamma, eps, tau, max_step, clamp; /* NAN = model default */
   const char *out, *resume;
   const char *x0, *weights, *target, *target_weights, *data, *labels; /* user arrays */
@@ -43,7 +43,7 @@ typedef struct flow_cfg {
   const char *regime; /* attention: "dense" (default) or "sparse" */
   size_t run;         /* attention: run index (seeds 7000 + 100 regime + run, 1000 + run) */
   int run_given, regime_given;
-  unsigned given;     /* FLOW_GIVEN_* */
+  unsigned given; /* FLOW_GIVEN_* */
   int json, quiet;
 } flow_cfg;
 

@@ -69,8 +69,10 @@ static int read_x0(const flow_cfg *c, size_t d, flow_model *m) {
     return rc;
   }
   if (d && a.cols != d) {
-    fprintf(stderr, "specot flow: error: dimension mismatch: --x0 '%s' is %zu x %zu, the %s model "
-                    "needs %zu columns\n", c->x0, a.rows, a.cols, c->model, d);
+    fprintf(stderr,
+            "specot flow: error: dimension mismatch: --x0 '%s' is %zu x %zu, the %s model "
+            "needs %zu columns\n",
+            c->x0, a.rows, a.cols, c->model, d);
     specot_array_free(&a);
     return CLI_EXIT_INPUT;
   }
@@ -92,8 +94,10 @@ static int read_x0(const flow_cfg *c, size_t d, flow_model *m) {
   }
   free(m->w);
   m->w = flow_alloc_doubles(m->n, 1);
-  if (!m->w) rc = flow_out_of_memory(m->n);
-  else memcpy(m->w, w.data, m->n * sizeof *w.data);
+  if (!m->w)
+    rc = flow_out_of_memory(m->n);
+  else
+    memcpy(m->w, w.data, m->n * sizeof *w.data);
   specot_array_free(&w);
   return rc;
 }
@@ -135,8 +139,10 @@ static int build_relu(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_
   if (!c->x0 && dz != 2) {
     specot_array_free(&z);
     specot_array_free(&y);
-    fprintf(stderr, "specot flow: error: --data '%s' has %zu features: the protocol's start needs "
-                    "2, give --x0 (n x %zu)\n", c->data, dz, 1 + dz);
+    fprintf(stderr,
+            "specot flow: error: --data '%s' has %zu features: the protocol's start needs "
+            "2, give --x0 (n x %zu)\n",
+            c->data, dz, 1 + dz);
     return CLI_EXIT_INPUT;
   }
   if (!c->x0 || !c->data) { /* the protocol: its data, and its start unless --x0 */
@@ -215,8 +221,7 @@ static int build_mmd(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_s
   return rc;
 }
 
-static int build_quadratic(const flow_cfg *c, flow_model *m, specot_ctx *ctx,
-                           specot_status *st) {
+static int build_quadratic(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_status *st) {
   draws g;
   draws_init(&g, c);
   m->n = count_particles(c, 32);
@@ -249,8 +254,7 @@ static int build_quadratic(const flow_cfg *c, flow_model *m, specot_ctx *ctx,
   return rc;
 }
 
-static int build_gaussian_kl(const flow_cfg *c, flow_model *m, specot_ctx *ctx,
-                             specot_status *st) {
+static int build_gaussian_kl(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_status *st) {
   draws g;
   draws_init(&g, c);
   m->n = count_particles(c, 400);
@@ -264,8 +268,7 @@ static int build_gaussian_kl(const flow_cfg *c, flow_model *m, specot_ctx *ctx,
   return !*st && c->x0 ? read_x0(c, 3, m) : CLI_EXIT_OK;
 }
 
-static int build_attention(const flow_cfg *c, flow_model *m, specot_ctx *ctx,
-                           specot_status *st) {
+static int build_attention(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_status *st) {
   specot_flow_attention_protocol_opts po;
   specot_flow_attention_protocol_opts_init(&po, strcmp(c->regime, "sparse") == 0);
   po.run = (unsigned)c->run;
@@ -338,8 +341,10 @@ int flow_model_build(const flow_cfg *c, int k, flow_model *m, specot_ctx *ctx) {
     flow_model_free(m);
     return rc;
   }
-  if (c->ndt == 1) o->dt = c->dts[0];
-  else if (c->ndt > k) o->dt = c->dts[k];
+  if (c->ndt == 1)
+    o->dt = c->dts[0];
+  else if (c->ndt > k)
+    o->dt = c->dts[k];
   o->max_step = pick(c->max_step, cap);
   o->clamp = pick(c->clamp, clamp);
   o->tau = pick(c->tau, 1.0);

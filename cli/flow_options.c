@@ -12,36 +12,36 @@
 #define CMD FLOW_CMD
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: specot flow --model M -p P[,P...] [--method euler|momentum|hamiltonian]\n"
-          "                   [--steps N[,N...]] [--dt DT[,DT...]] [--particles n] [--seed S]\n"
-          "                   [--rng specot|torch] [--x0 X.npy [--weights w.npy]]\n"
-          "                   [--target Y.npy [--target-weights b.npy]] [--data Z.npy --labels y.npy]\n"
-          "                   [--regime dense|sparse] [--run R] [--snapshot-every K] [--out DIR]\n"
-          "                   [--checkpoint-every K] [--resume DIR] [--json] [--quiet]\n"
-          "Runs a spectral particle flow X' = J_p(forces) (or its momentum / damped\n"
-          "Hamiltonian variants) and writes under DIR (default out/flow):\n"
-          "  trajectory.csv  one row per logged step: p,step,t,energy,dissipation,ratio,\n"
-          "                  kinetic,hamiltonian,distance,step_norm ('#' header line)\n"
-          "  particles.npy   final particles (n x d); particles_p<P>.npy per p when several\n"
-          "  snapshots/p<P>_<step>.npy  particles every K steps (--snapshot-every K)\n"
-          "  energy.png      energy and |dE/dt| against time, one curve per p\n"
-          "Models (built-in data from --seed, default 7; --x0/--target/--data replace them):\n"
-          "  mlp-relu     Peyre's two-layer ReLU teacher-student protocol (n = 1920, 2000\n"
-          "               training points); Euler defaults follow the paper: dt = 75/n (p=1),\n"
-          "               50/n (p=inf) in our mean-field clock (= the paper's 75 and 50 on the\n"
-          "               autodiff gradient), cap ||dX||_F <= 0.2, clamp [-30, 30];\n"
-          "               --data Z.npy (nd x dz) --labels y.npy (nd) train on your data\n"
-          "  mmd          smoothed energy distance (eps 0.01) from a Gaussian blob to a ring\n"
-          "               (n = m = 200 in R^2); --target Y.npy [--target-weights b.npy]\n"
-          "  quadratic    J(X) = 1/2 ||A X - B||^2 (random A, B; n = 32, d = 4; unit weights)\n"
-          "  gaussian-kl  KL(N(0, second moment) | N(0, diag(2,1,0.5))), n = 400 in R^3\n"
-          "  sphere       the (mass, direction) reduced flow of mlp-relu on S^2 (Euler only)\n"
-          "  attention    the paper's mean-field attention layer: heads (Q,K,V,O) in R^48,\n"
-          "               5-head teacher, n = 200 students, 32 sequences of 16 tokens; notebook\n"
-          "               seeds (torch draws); dt = 100/n (p=1), 180/n (p=inf), 960 / 480 steps,\n"
-          "               cap 0.45, clamp [-10, 10]; --regime dense|sparse, --run R\n"
-          "");
+  fprintf(
+      out,
+      "usage: specot flow --model M -p P[,P...] [--method euler|momentum|hamiltonian]\n"
+      "                   [--steps N[,N...]] [--dt DT[,DT...]] [--particles n] [--seed S]\n"
+      "                   [--rng specot|torch] [--x0 X.npy [--weights w.npy]]\n"
+      "                   [--target Y.npy [--target-weights b.npy]] [--data Z.npy --labels y.npy]\n"
+      "                   [--regime dense|sparse] [--run R] [--snapshot-every K] [--out DIR]\n"
+      "                   [--checkpoint-every K] [--resume DIR] [--json] [--quiet]\n"
+      "Runs a spectral particle flow X' = J_p(forces) (or its momentum / damped\n"
+      "Hamiltonian variants) and writes under DIR (default out/flow):\n"
+      "  trajectory.csv  one row per logged step: p,step,t,energy,dissipation,ratio,\n"
+      "                  kinetic,hamiltonian,distance,step_norm ('#' header line)\n"
+      "  particles.npy   final particles (n x d); particles_p<P>.npy per p when several\n"
+      "  snapshots/p<P>_<step>.npy  particles every K steps (--snapshot-every K)\n"
+      "  energy.png      energy and |dE/dt| against time, one curve per p\n"
+      "Models (built-in data from --seed, default 7; --x0/--target/--data replace them):\n"
+      "  mlp-relu     Peyre's two-layer ReLU teacher-student protocol (n = 1920, 2000\n"
+      "               training points); Euler defaults follow the paper: dt = 75/n (p=1),\n"
+      "               50/n (p=inf) in our mean-field clock (= the paper's 75 and 50 on the\n"
+      "               autodiff gradient), cap ||dX||_F <= 0.2, clamp [-30, 30];\n"
+      "               --data Z.npy (nd x dz) --labels y.npy (nd) train on your data\n"
+      "  mmd          smoothed energy distance (eps 0.01) from a Gaussian blob to a ring\n"
+      "               (n = m = 200 in R^2); --target Y.npy [--target-weights b.npy]\n"
+      "  quadratic    J(X) = 1/2 ||A X - B||^2 (random A, B; n = 32, d = 4; unit weights)\n"
+      "  gaussian-kl  KL(N(0, second moment) | N(0, diag(2,1,0.5))), n = 400 in R^3\n"
+      "  sphere       the (mass, direction) reduced flow of mlp-relu on S^2 (Euler only)\n"
+      "  attention    the paper's mean-field attention layer: heads (Q,K,V,O) in R^48,\n"
+      "               5-head teacher, n = 200 students, 32 sequences of 16 tokens; notebook\n"
+      "               seeds (torch draws); dt = 100/n (p=1), 180/n (p=inf), 960 / 480 steps,\n"
+      "               cap 0.45, clamp [-10, 10]; --regime dense|sparse, --run R\n");
   fprintf(out,
           "Options:\n"
           "  -p P[,P...]        gauge exponents in [1, inf] ('inf' accepted), e.g. -p 1,inf;\n"
@@ -105,7 +105,8 @@ static int parse_ps(int argc, char **argv, int *i, flow_cfg *c) {
   for (int k = 0; k < c->np; ++k) {
     if (!(c->ps[k] >= 1.0)) return cli_usage_error(CMD, "p = %g must be in [1, inf]", c->ps[k]);
     for (int l = 0; l < k; ++l) /* runs are told apart by p in the log and the plot */
-      if (c->ps[l] == c->ps[k]) return cli_usage_error(CMD, "p = %g is given twice in -p", c->ps[k]);
+      if (c->ps[l] == c->ps[k])
+        return cli_usage_error(CMD, "p = %g is given twice in -p", c->ps[k]);
   }
   c->given |= FLOW_GIVEN_P;
   return CLI_EXIT_OK;
@@ -257,17 +258,20 @@ static int check_unused(const flow_cfg *c) {
   if (!attention && c->run_given)
     return cli_usage_error(CMD, "--run is used by --model attention only");
   if (attention && (c->given & FLOW_GIVEN_SEED))
-    return cli_usage_error(CMD, "--seed is not used by --model attention (its seeds are the "
-                                "notebook's; choose the run with --run)");
+    return cli_usage_error(CMD,
+                           "--seed is not used by --model attention (its seeds are the "
+                           "notebook's; choose the run with --run)");
   if (attention && strcmp(c->rng, "specot") == 0 && (c->given & FLOW_GIVEN_RNG))
-    return cli_usage_error(CMD, "--rng specot: --model attention always draws with the torch "
-                                "generator (the notebook's seeds)");
+    return cli_usage_error(CMD,
+                           "--rng specot: --model attention always draws with the torch "
+                           "generator (the notebook's seeds)");
   if (c->x0 && (c->given & FLOW_GIVEN_PARTICLES))
     return cli_usage_error(CMD, "--particles is not used with --x0 (n is the number of rows of X)");
   if (c->weights && !c->x0)
     return cli_usage_error(CMD, "--weights needs --x0 (the weights of those particles)");
   if (c->weights && sphere)
-    return cli_usage_error(CMD, "--weights is not used by the sphere model (masses come from --x0)");
+    return cli_usage_error(CMD,
+                           "--weights is not used by the sphere model (masses come from --x0)");
   if (c->target && !mmd) return cli_usage_error(CMD, "--target is used by --model mmd only");
   if (c->target_weights && !c->target)
     return cli_usage_error(CMD, "--target-weights needs --target");
@@ -288,10 +292,11 @@ static int check_unused(const flow_cfg *c) {
 
 int flow_validate(flow_cfg *c) {
   if (!c->model)
-    return cli_usage_error(CMD, "needs --model (mlp-relu, mmd, quadratic, gaussian-kl, sphere, "
-                                "attention)");
-  static const char *models[] = {"mlp-relu", "mmd", "quadratic", "gaussian-kl", "sphere",
-                                 "attention"};
+    return cli_usage_error(CMD,
+                           "needs --model (mlp-relu, mmd, quadratic, gaussian-kl, sphere, "
+                           "attention)");
+  static const char *models[] = {"mlp-relu",    "mmd",    "quadratic",
+                                 "gaussian-kl", "sphere", "attention"};
   int known = 0;
   for (size_t k = 0; k < sizeof models / sizeof models[0]; ++k) known |= is_model(c, models[k]);
   if (!known) return cli_usage_error(CMD, "unknown model '%s'", c->model);
@@ -304,8 +309,9 @@ int flow_validate(flow_cfg *c) {
       c->ps[0] = INFINITY;
       c->np = 1;
     } else if (c->np > 1 || !isinf(c->ps[0])) {
-      return cli_usage_error(CMD, "--method hamiltonian has no p family (it is the p = inf, "
-                                  "Muon geometry): give -p inf or no -p");
+      return cli_usage_error(CMD,
+                             "--method hamiltonian has no p family (it is the p = inf, "
+                             "Muon geometry): give -p inf or no -p");
     }
   }
   if (c->np == 0) return cli_usage_error(CMD, "needs -p (e.g. -p inf or -p 1,inf)");

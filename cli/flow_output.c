@@ -25,8 +25,9 @@ int flow_traj_push(flow_traj *t, double p, const specot_flow_diag *d) {
     t->cap = cap;
   }
   double *r = t->rows + t->len * FLOW_NCOL;
-  const double v[FLOW_NCOL] = {p,        (double)d->step, d->t,           d->energy,   d->dissipation,
-                               d->ratio, d->kinetic,      d->hamiltonian, d->distance, d->step_norm};
+  const double v[FLOW_NCOL] = {
+      p,        (double)d->step, d->t,           d->energy,   d->dissipation,
+      d->ratio, d->kinetic,      d->hamiltonian, d->distance, d->step_norm};
   memcpy(r, v, sizeof v);
   t->len++;
   return 0;
@@ -133,7 +134,8 @@ int flow_plot_energy(const char *dir, const flow_traj *t, const flow_cfg *c) {
 }
 
 /* One value when a single p ran, else an array over p. */
-static void json_per_p(cli_json *j, const flow_cfg *c, const char *key, const double *v, int as_int) {
+static void json_per_p(cli_json *j, const flow_cfg *c, const char *key, const double *v,
+                       int as_int) {
   if (c->np > 1)
     cli_json_array(j, key, v, (size_t)c->np);
   else if (as_int)
@@ -168,9 +170,9 @@ void flow_print_json(const flow_cfg *c, const flow_result *res, size_t n) {
   json_per_p(&j, c, "dt", v[1], 0);
   cli_json_int(&j, "particles", (long long)n);
   cli_json_str(&j, "rng", strcmp(c->model, "attention") == 0 ? "torch" : c->rng);
-  static const char *keys[6] = {"initial_energy",        "final_energy",
-                                "initial_dissipation_ratio", "hamiltonian_increases",
-                                "inequality_violations", "wall_seconds"};
+  static const char *keys[6] = {
+      "initial_energy",        "final_energy",          "initial_dissipation_ratio",
+      "hamiltonian_increases", "inequality_violations", "wall_seconds"};
   for (int q = 0; q < 6; ++q) json_per_p(&j, c, keys[q], v[q + 2], q == 3 || q == 4);
   if (strcmp(c->model, "attention") == 0) {
     cli_json_str(&j, "regime", c->regime);

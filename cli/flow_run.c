@@ -173,8 +173,8 @@ static const double *sphere_pack(sphere_state *s, size_t n, size_t d) {
 }
 
 /* Energy, rhs and ratio at the current state; the dissipation rate into *rate. */
-static specot_status sphere_eval(specot_ctx *ctx, const flow_model *md, double p,
-                                 sphere_state *s, double *e, double *ratio, double *rate) {
+static specot_status sphere_eval(specot_ctx *ctx, const flow_model *md, double p, sphere_state *s,
+                                 double *e, double *ratio, double *rate) {
   const size_t n = md->n, d = md->d;
   double msum = 0.0;
   specot_status st = md->obj.eval(md->obj.model, ctx, s->om, s->mass, n, d, e, s->g);
@@ -266,8 +266,10 @@ int flow_run_sphere(const flow_cfg *c, int k, const char *dir, flow_traj *t, flo
     *nfinal = n;
     *dfinal = d + 1;
     *xfinal = flow_alloc_doubles(n, d + 1);
-    if (!*xfinal) rc = flow_out_of_memory(n);
-    else memcpy(*xfinal, sphere_pack(&s, n, d), n * (d + 1) * sizeof **xfinal);
+    if (!*xfinal)
+      rc = flow_out_of_memory(n);
+    else
+      memcpy(*xfinal, sphere_pack(&s, n, d), n * (d + 1) * sizeof **xfinal);
   }
   sphere_free(&s);
   flow_model_free(&md);

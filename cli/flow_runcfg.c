@@ -30,8 +30,9 @@ int flow_save_cfg(const flow_cfg *c, const char *dir) {
   /* user arrays: paths as given (a resume runs from the same working folder) */
   const struct {
     const char *k, *v;
-  } f[] = {{"x0", c->x0},         {"weights", c->weights}, {"target", c->target},
-           {"target_weights", c->target_weights}, {"data", c->data}, {"labels", c->labels}};
+  } f[] = {{"x0", c->x0},         {"weights", c->weights},
+           {"target", c->target}, {"target_weights", c->target_weights},
+           {"data", c->data},     {"labels", c->labels}};
   for (size_t k = 0; k < sizeof f / sizeof f[0]; ++k)
     if (f[k].v) fprintf(fp, "%s=%s\n", f[k].k, f[k].v);
   return fclose(fp) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
@@ -46,10 +47,11 @@ static const char *keep(int slot, const char *v) {
 }
 
 static int load_string(flow_cfg *c, const char *key, const char *v) {
-  static const char *keys[10] = {"model", "method", "rng",  "regime", "x0",
-                                 "weights", "target", "target_weights", "data", "labels"};
-  const char **slots[10] = {&c->model,   &c->method, &c->rng,           &c->regime, &c->x0,
-                            &c->weights, &c->target, &c->target_weights, &c->data,  &c->labels};
+  static const char *keys[10] = {"model",  "method",         "rng",  "regime", "x0", "weights",
+                                 "target", "target_weights", "data", "labels"};
+  const char **slots[10] = {&c->model, &c->method,  &c->rng,    &c->regime,
+                            &c->x0,    &c->weights, &c->target, &c->target_weights,
+                            &c->data,  &c->labels};
   for (int k = 0; k < 10; ++k)
     if (strcmp(key, keys[k]) == 0) {
       *slots[k] = keep(k, v);

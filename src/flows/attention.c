@@ -27,13 +27,13 @@ typedef struct attn_scratch {
 typedef struct attn_model {
   attn_dims dims;
   size_t nseq;
-  double *z, *y;     /* nseq x m x dt each */
-  double *rho;       /* (f - y) / (nseq m dt), nseq x m x dt */
-  double *seq_loss;  /* per-sequence squared error (fixed-order sum) */
-  double *scratch;   /* nthreads blocks of scratch_len doubles */
+  double *z, *y;    /* nseq x m x dt each */
+  double *rho;      /* (f - y) / (nseq m dt), nseq x m x dt */
+  double *seq_loss; /* per-sequence squared error (fixed-order sum) */
+  double *scratch;  /* nthreads blocks of scratch_len doubles */
   size_t scratch_len;
   int nthreads;
-  double *cache;     /* per (sequence, head): a, qz, kz, vz, h of the forward (grown on use) */
+  double *cache; /* per (sequence, head): a, qz, kz, vz, h of the forward (grown on use) */
   size_t cache_cap, cache_max;
 } attn_model;
 
@@ -182,11 +182,14 @@ static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const 
   attn_model *am = p;
   const attn_dims dm = am->dims;
   if (d != 4 * dm.dh * dm.dt)
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "attention: heads have %zu = 4 x %zu x %zu "
-                        "coordinates, got d = %zu", 4 * dm.dh * dm.dt, dm.dh, dm.dt, d);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "attention: heads have %zu = 4 x %zu x %zu "
+                        "coordinates, got d = %zu",
+                        4 * dm.dh * dm.dt, dm.dh, dm.dt, d);
   const size_t seq_len = dm.m * dm.dt, nseq = am->nseq;
   const double inv_count = 1.0 / ((double)nseq * (double)seq_len);
-  const double work = (double)n * (double)nseq * (double)(dm.m * dm.m * dm.dh + dm.m * dm.dt * dm.dh);
+  const double work =
+      (double)n * (double)nseq * (double)(dm.m * dm.m * dm.dh + dm.m * dm.dt * dm.dh);
   const int nt = work >= ATTN_PARALLEL_MIN ? am->nthreads : 1;
   const size_t cl = cache_len(dm);
   double *cache = NULL;

@@ -17,7 +17,8 @@ static const size_t PERM_SIZES[] = {0, 1, 2, 7, 200, 1000};
 static specot_array load(const char *name) {
   char path[1024];
   specot_array a;
-  assert_int_equal(specot_io_read(NULL, specot_test_data_path(path, sizeof path, name), NULL, &a), 0);
+  assert_int_equal(specot_io_read(NULL, specot_test_data_path(path, sizeof path, name), NULL, &a),
+                   0);
   return a;
 }
 
@@ -33,7 +34,8 @@ static void test_mt19937_known_value(void **state) {
   specot_torch_rng h;
   specot_torch_rng_seed(&h, 5489 + (UINT64_C(1) << 32));
   specot_torch_rng_seed(&g, 5489);
-  for (int i = 0; i < 700; ++i) assert_true(specot_torch_rng_next32(&g) == specot_torch_rng_next32(&h));
+  for (int i = 0; i < 700; ++i)
+    assert_true(specot_torch_rng_next32(&g) == specot_torch_rng_next32(&h));
 }
 
 static void test_rand_matches_torch(void **state) {
