@@ -76,7 +76,7 @@ static void test_randn_f64_matches_torch(void **state) {
   specot_array_free(&ref);
 }
 
-/* float32: exact below 16 entries (the double scalar path rounded); above, torch's
+/* float32: identical below 16 entries (the double scalar path rounded); above, torch's
  * AVX2 kernel uses its own logf/sincosf approximations: a few float ulps. */
 static void test_randn_f32_matches_torch(void **state) {
   (void)state;
@@ -91,8 +91,8 @@ static void test_randn_f32_matches_torch(void **state) {
       specot_torch_rng_seed(&g, SEEDS[s]);
       specot_torch_rng_randn_f32(&g, buf, SIZES[k]);
       for (size_t i = 0; i < SIZES[k]; ++i) wide[i] = buf[i];
-      if (SIZES[k] < 16)
-        assert_all_close(wide, ref.data + off, SIZES[k], 0.0, 0.0);
+      if (SIZES[k] < 16) /* identical here; one float ulp allows another libm's rounding */
+        assert_all_close(wide, ref.data + off, SIZES[k], 0x1p-23, 0.0);
       else
         assert_all_close(wide, ref.data + off, SIZES[k], 1e-6, 1e-6);
       off += SIZES[k];
