@@ -19,9 +19,9 @@ typedef struct attn_dims {
 
 /* Scratch of one head on one sequence. */
 typedef struct attn_scratch {
-  double *qz, *kz, *vz, *h, *gh, *u; /* m x dh each */
-  double *a, *gs;                    /* m x m attention rows, score gradients */
-  double *phi;                       /* m x dt head output */
+  double *qz, *kz, *vz, *h, *gh, *u, *cq, *ck; /* m x dh each */
+  double *a, *gs;                              /* m x m attention rows, score gradients */
+  double *phi;                                 /* m x dt head output */
 } attn_scratch;
 
 typedef struct attn_model {
@@ -38,7 +38,7 @@ typedef struct attn_model {
 } attn_model;
 
 static size_t scratch_len(attn_dims dm) {
-  return 6 * dm.m * dm.dh + 2 * dm.m * dm.m + dm.m * dm.dt;
+  return 8 * dm.m * dm.dh + 2 * dm.m * dm.m + dm.m * dm.dt;
 }
 
 static size_t cache_len(attn_dims dm) {
@@ -64,7 +64,9 @@ static attn_scratch scratch_at(double *base, attn_dims dm) {
   s.h = s.vz + md;
   s.gh = s.h + md;
   s.u = s.gh + md;
-  s.a = s.u + md;
+  s.cq = s.u + md;
+  s.ck = s.cq + md;
+  s.a = s.ck + md;
   s.gs = s.a + mm;
   s.phi = s.gs + mm;
   return s;
@@ -140,26 +142,34 @@ static void head_backward(const double *x, const double *zs, const double *rho, 
     }
     for (size_t i = 0; i < m; ++i) grow[i] = arow[i] * (grow[i] - mean) * inv_sqrt;
   }
-  /* u_i = sum_j A_ji gh_j (value side); then gV += u z^T.  Q and K through gS. */
-  for (size_t i = 0; i < m; ++i)
-    for (size_t a = 0; a < dh; ++a) {
-      double u = 0.0;
-      for (size_t j = 0; j < m; ++j) u += s->a[j * m + i] * s->gh[j * dh + a];
-      s->u[i * dh + a] = u;
+  /* One pass over the (j, i) pairs, rows of A and gS in order:
+   *   u_i += A_ji gh_j (value side),  cq_j += gS_ji kz_i,  ck_i += gS_ji qz_j;
+   * then gV += u z^T, gQ += cq z^T, gK += ck z^T. */
+  double *u = s->u, *cq = s->cq, *ck = s->ck;
+  for (size_t k = 0; k < m * dh; ++k) u[k] = cq[k] = ck[k] = 0.0;
+  for (size_t j = 0; j < m; ++j) {
+    const double *arow = s->a + j * m, *grow = s->gs + j * m;
+    const double *ghj = s->gh + j * dh, *qj = s->qz + j * dh;
+    double *cqj = cq + j * dh;
+    for (size_t i = 0; i < m; ++i) {
+      const double aji = arow[i], gji = grow[i];
+      const double *ki = s->kz + i * dh;
+      double *ui = u + i * dh, *cki = ck + i * dh;
+      for (size_t a = 0; a < dh; ++a) {
+        ui[a] += aji * ghj[a];
+        cqj[a] += gji * ki[a];
+        cki[a] += gji * qj[a];
+      }
     }
+  }
   for (size_t t = 0; t < m; ++t) {
     const double *zt = zs + t * dt;
     for (size_t a = 0; a < dh; ++a) {
-      double cq = 0.0, ck = 0.0; /* cq = sum_i gS_ti kz_ia, ck = sum_j gS_jt qz_ja */
-      for (size_t l = 0; l < m; ++l) {
-        cq += s->gs[t * m + l] * s->kz[l * dh + a];
-        ck += s->gs[l * m + t] * s->qz[l * dh + a];
-      }
-      const double cv = s->u[t * dh + a];
+      const double q = cq[t * dh + a], k = ck[t * dh + a], v = u[t * dh + a];
       for (size_t b = 0; b < dt; ++b) {
-        gQ[a * dt + b] += cq * zt[b];
-        gK[a * dt + b] += ck * zt[b];
-        gV[a * dt + b] += cv * zt[b];
+        gQ[a * dt + b] += q * zt[b];
+        gK[a * dt + b] += k * zt[b];
+        gV[a * dt + b] += v * zt[b];
       }
     }
   }
