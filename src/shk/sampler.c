@@ -44,7 +44,8 @@ static specot_status validate(specot_ctx *ctx, const specot_shk_ws *ws, const sp
 static specot_status eval_all(specot_ctx *ctx, specot_shk_ws *ws, const specot_shk_potential *pot,
                               const double *X, int with_grad, size_t step) {
   const size_t N = ws->N, d = ws->d;
-  const int par = pot->thread_safe && ws->nthreads > 1;
+  /* a parallel region costs more than ~10^4 cheap evaluations save */
+  const int par = pot->thread_safe && ws->nthreads > 1 && N * d >= 16384;
 #pragma omp parallel for schedule(static) num_threads(ws->nthreads) if (par)
   for (size_t i = 0; i < N; ++i) {
     double *g = with_grad ? ws->grad + i * d : NULL;
@@ -66,7 +67,7 @@ static specot_status eval_all(specot_ctx *ctx, specot_shk_ws *ws, const specot_s
 static void ula_move(specot_shk_ws *ws, const specot_shk_opts *o, uint64_t key, double *X) {
   const size_t N = ws->N, d = ws->d;
   const double dt = o->dt, noise = sqrt(2.0 * dt);
-#pragma omp parallel for schedule(static) num_threads(ws->nthreads) if (N * d >= 4096)
+#pragma omp parallel for schedule(static) num_threads(ws->nthreads) if (N * d >= 16384)
   for (size_t i = 0; i < N; ++i) {
     specot_rng loc;
     specot_rng_seed(&loc, key + (uint64_t)i * SHK_GOLDEN);

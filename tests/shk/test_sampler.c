@@ -167,10 +167,10 @@ static void counts_copies_threads(void **state) {
   assert_true(fabs(events - st.expected_events) <= 5 * sqrt(st.expected_events));
   assert_true(st.kills > 0 && st.duplications > 0);
   /* the result does not depend on the thread count (full SHK, d = 2) */
-  const size_t N2 = 700, d = 2;
+  const size_t N2 = 2100, d = 8; /* above the parallel thresholds */
   double *A = shk_normal_points(N2, d, 0.0, 2.0, 8), *B = malloc(N2 * d * sizeof *B);
   memcpy(B, A, N2 * d * sizeof *B);
-  const double w = 1, mu[2] = {1, 1};
+  const double w = 1, mu[8] = {1, 1, 0, 0, 0, 0, 0, -1};
   specot_shk_potential pot2;
   assert_int_equal(specot_shk_potential_mixture(NULL, 1, d, &w, mu, NULL, &pot2), SPECOT_OK);
   specot_shk_ws *w1, *w2;
