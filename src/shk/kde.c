@@ -6,8 +6,8 @@
  * by SHK_TILE x SHK_TILE tiles with a running (max, sum) per row, so memory is
  * O(N) plus one tile per thread.  d <= 3: direct differences; d >= 4:
  * |x_i|^2 + |x_j|^2 - 2 x_i.x_j with the dot products from cblas_dgemm, clamped
- * at 0 (the diagonal is set to exactly 0).  exp is SLEEF's 1-ULP AVX2 kernel
- * when the CPU has AVX2+FMA, else libm.
+ * at 0 (the diagonal is set to exactly 0).  exp is SLEEF's 1-ULP AVX-512 or
+ * AVX2 kernel when the CPU has AVX-512F or AVX2+FMA (chosen at run time), else libm.
  */
 #include <cblas.h>
 #include <math.h>
@@ -66,6 +66,81 @@ static double row_sum_soa_avx2(const double *x, const double *cols, size_t tj, s
   }
   return s;
 }
+
+/* sum_j exp(-c max(0, ni + nj_j - 2 g_j)) over a row of the Gram tile (d >= 4). */
+static double row_sum_gram_avx2(const double *g, const double *nj, double ni, size_t tj, double c) {
+  const __m256d vc = _mm256_set1_pd(-c), vni = _mm256_set1_pd(ni), zero = _mm256_setzero_pd();
+  const __m256d two = _mm256_set1_pd(2.0);
+  __m256d acc = _mm256_setzero_pd();
+  size_t j = 0;
+  for (; j + 4 <= tj; j += 4) {
+    const __m256d r2 = _mm256_fnmadd_pd(two, _mm256_loadu_pd(g + j), _mm256_add_pd(vni, _mm256_loadu_pd(nj + j)));
+    acc = _mm256_add_pd(acc, Sleef_expd4_u10avx2(_mm256_mul_pd(vc, _mm256_max_pd(r2, zero))));
+  }
+  double lanes[4];
+  _mm256_storeu_pd(lanes, acc);
+  double s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  for (; j < tj; ++j) {
+    const double r2 = ni + nj[j] - 2.0 * g[j];
+    s += exp(-c * (r2 > 0.0 ? r2 : 0.0));
+  }
+  return s;
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,avx512f")
+/* sleef.h declares the AVX-512 entry only when compiled with -mavx512f. */
+__m512d Sleef_expd8_u10avx512f(__m512d a);
+
+/* The AVX-512 twins of the two kernels above (8 lanes, SLEEF's 1-ULP expd8). */
+static double sum_exp_avx512(const double *a, size_t len, double shift) {
+  const __m512d vs = _mm512_set1_pd(shift);
+  __m512d acc = _mm512_setzero_pd();
+  size_t k = 0;
+  for (; k + 8 <= len; k += 8)
+    acc = _mm512_add_pd(acc, Sleef_expd8_u10avx512f(_mm512_sub_pd(_mm512_loadu_pd(a + k), vs)));
+  double s = _mm512_reduce_add_pd(acc);
+  for (; k < len; ++k) s += exp(a[k] - shift);
+  return s;
+}
+
+static double row_sum_soa_avx512(const double *x, const double *cols, size_t tj, size_t d, double c) {
+  const __m512d vc = _mm512_set1_pd(-c);
+  __m512d acc = _mm512_setzero_pd();
+  size_t j = 0;
+  for (; j + 8 <= tj; j += 8) {
+    __m512d r2 = _mm512_setzero_pd();
+    for (size_t k = 0; k < d; ++k) {
+      const __m512d diff = _mm512_sub_pd(_mm512_loadu_pd(cols + k * tj + j), _mm512_set1_pd(x[k]));
+      r2 = _mm512_fmadd_pd(diff, diff, r2);
+    }
+    acc = _mm512_add_pd(acc, Sleef_expd8_u10avx512f(_mm512_mul_pd(vc, r2)));
+  }
+  double s = _mm512_reduce_add_pd(acc);
+  for (; j < tj; ++j) {
+    double r2 = 0.0;
+    for (size_t k = 0; k < d; ++k) r2 += (cols[k * tj + j] - x[k]) * (cols[k * tj + j] - x[k]);
+    s += exp(-c * r2);
+  }
+  return s;
+}
+static double row_sum_gram_avx512(const double *g, const double *nj, double ni, size_t tj, double c) {
+  const __m512d vc = _mm512_set1_pd(-c), vni = _mm512_set1_pd(ni), zero = _mm512_setzero_pd();
+  const __m512d two = _mm512_set1_pd(2.0);
+  __m512d acc = _mm512_setzero_pd();
+  size_t j = 0;
+  for (; j + 8 <= tj; j += 8) {
+    const __m512d r2 = _mm512_fnmadd_pd(two, _mm512_loadu_pd(g + j), _mm512_add_pd(vni, _mm512_loadu_pd(nj + j)));
+    acc = _mm512_add_pd(acc, Sleef_expd8_u10avx512f(_mm512_mul_pd(vc, _mm512_max_pd(r2, zero))));
+  }
+  double s = _mm512_reduce_add_pd(acc);
+  for (; j < tj; ++j) {
+    const double r2 = ni + nj[j] - 2.0 * g[j];
+    s += exp(-c * (r2 > 0.0 ? r2 : 0.0));
+  }
+  return s;
+}
 #pragma GCC pop_options
 #endif
 
@@ -79,11 +154,27 @@ static double row_sum_soa_scalar(const double *x, const double *cols, size_t tj,
   return s;
 }
 
+static double row_sum_gram(const double *g, const double *nj, double ni, size_t tj, double c, int simd) {
+#ifdef SHK_HAVE_AVX2
+  if (simd == 2) return row_sum_gram_avx512(g, nj, ni, tj, c);
+  if (simd) return row_sum_gram_avx2(g, nj, ni, tj, c);
+#else
+  (void)simd;
+#endif
+  double s = 0.0;
+  for (size_t j = 0; j < tj; ++j) {
+    const double r2 = ni + nj[j] - 2.0 * g[j];
+    s += exp(-c * (r2 > 0.0 ? r2 : 0.0));
+  }
+  return s;
+}
+
 /* sum_j exp(-c r2_ij) with the self term included: every exponent is <= 0 and the
  * self term contributes exactly 1, so no max shift is needed (no underflow of the sum). */
 static double row_sum_soa(const double *x, const double *cols, size_t tj, size_t d, double c,
                           int simd) {
 #ifdef SHK_HAVE_AVX2
+  if (simd == 2) return row_sum_soa_avx512(x, cols, tj, d, c);
   if (simd) return row_sum_soa_avx2(x, cols, tj, d, c);
 #else
   (void)simd;
@@ -93,6 +184,7 @@ static double row_sum_soa(const double *x, const double *cols, size_t tj, size_t
 
 int specot__shk_simd_available(void) {
 #ifdef SHK_HAVE_AVX2
+  if (__builtin_cpu_supports("avx512f")) return 2;
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
   return 0;
@@ -101,6 +193,7 @@ int specot__shk_simd_available(void) {
 
 double specot__shk_sum_exp(const double *a, size_t len, double shift, int simd) {
 #ifdef SHK_HAVE_AVX2
+  if (simd == 2) return sum_exp_avx512(a, len, shift);
   if (simd) return sum_exp_avx2(a, len, shift);
 #else
   (void)simd;
@@ -160,13 +253,17 @@ static void kde_row_tile(const specot_shk_ws *ws, const double *X, size_t i0, si
                 X + i0 * d, (int)d, X + j0 * d, (int)d, 0.0, tile, (int)tj);
     for (size_t i = i0; i < i1; ++i) {
       double *a = tile + (i - i0) * tj;
+      if (self_term) { /* fused; g_ii = n_i makes the diagonal r2 exactly 0 */
+        if (i >= j0 && i < j1) a[i - j0] = ws->norms[i];
+        s[i] += row_sum_gram(a, ws->norms + j0, ws->norms[i], tj, c, ws->simd);
+        continue;
+      }
       for (size_t j = j0; j < j1; ++j) {
         const double r2 = ws->norms[i] + ws->norms[j] - 2.0 * a[j - j0];
         a[j - j0] = -c * (r2 > 0.0 ? r2 : 0.0);
       }
-      if (i >= j0 && i < j1) a[i - j0] = self_term ? 0.0 : -INFINITY;
-      if (self_term) s[i] += specot__shk_sum_exp(a, tj, 0.0, ws->simd);
-      else lse_update(&m[i], &s[i], a, tj, ws->simd);
+      if (i >= j0 && i < j1) a[i - j0] = -INFINITY;
+      lse_update(&m[i], &s[i], a, tj, ws->simd);
     }
   }
 }

@@ -15,7 +15,7 @@ struct specot_shk_ws {
   size_t N, d;
   size_t step;            /* global step counter n */
   int nthreads;           /* OpenMP threads the tiles were sized for */
-  int simd;               /* 1: AVX2 + SLEEF exp kernel */
+  int simd;               /* 0 libm, 1 AVX2 + SLEEF, 2 AVX-512F + SLEEF exp kernels */
   double *V;              /* N: V(x_i) of the current positions */
   double *grad;           /* N x d: grad V(x_i) of the current positions */
   double *beta;           /* N: log rhohat, then beta, then bbar */
@@ -30,7 +30,7 @@ struct specot_shk_ws {
 
 /* Sum_k exp(a_k - shift) over len entries (a_k may be -inf). */
 double specot__shk_sum_exp(const double *a, size_t len, double shift, int simd);
-/* 1 when the AVX2 kernel may be used on this CPU. */
+/* The SIMD level usable on this CPU (0, 1 = AVX2+FMA, 2 = AVX-512F). */
 int specot__shk_simd_available(void);
 /* Log-domain KDE (exact, tiled), unnormalised: out[i] = logsumexp_j(-|x_i-x_j|^2 c). */
 void specot__shk_kde_lse(specot_shk_ws *ws, const double *X, double c, int self_term, double *out);

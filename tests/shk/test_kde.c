@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "shk/shk_internal.h"
 #include "shk_test_util.h"
 
 /* Direct O(N^2) reference with a max shift per row. */
@@ -33,11 +34,16 @@ static void compare(size_t N, size_t d, double h, int self, double spread) {
   double *got = malloc(N * sizeof *got), *ref = malloc(N * sizeof *ref);
   specot_shk_ws *ws;
   assert_int_equal(specot_shk_ws_alloc(NULL, N, d, &ws), SPECOT_OK);
-  assert_int_equal(specot_shk_kde_log(NULL, ws, X, h, self, got), SPECOT_OK);
   kde_direct(X, N, d, h, self, ref);
-  /* the BLAS path (d >= 4) loses |x|^2 eps / h^2 in the exponent */
-  const double tol = d >= 4 ? 1e-10 * spread * spread * (double)d / (h * h) : 1e-12;
-  for (size_t i = 0; i < N; ++i) assert_close(got[i], ref[i], tol, tol);
+  /* every kernel this CPU can run: libm, AVX2 + SLEEF, AVX-512 + SLEEF */
+  const int levels = specot__shk_simd_available();
+  for (int level = 0; level <= levels; ++level) {
+    ws->simd = level;
+    assert_int_equal(specot_shk_kde_log(NULL, ws, X, h, self, got), SPECOT_OK);
+    /* the BLAS path (d >= 4) loses |x|^2 eps / h^2 in the exponent */
+    const double tol = d >= 4 ? 1e-10 * spread * spread * (double)d / (h * h) : 1e-12;
+    for (size_t i = 0; i < N; ++i) assert_close(got[i], ref[i], tol, tol);
+  }
   specot_shk_ws_free(ws);
   free(X);
   free(got);
