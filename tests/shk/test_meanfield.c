@@ -86,6 +86,39 @@ static void check_grad(const specot_shk_potential *pot, const double *x, size_t 
   }
 }
 
+/* Spec 8.2 reaction-only row: with V' = V - Phi and a common start, the privacy
+ * loss w_t = log rho_t - log rho'_t has range exactly (1 - e^{-t}) osc Phi
+ * (0.632120558829 at t = 1, Omega = 1), on the spec's 1-D torus setting. */
+static void perturbation_reaction_only(void **state) {
+  (void)state;
+  enum { M = 256 };
+  double lr0[M], V[M], Vp[M], w1[M], w2[M];
+  for (int k = 0; k < M; ++k) {
+    const double x = 6.283185307179586 * k / M;
+    lr0[k] = 3 * cos(x - 1);
+    V[k] = cos(x) + 0.5 * sin(2 * x);
+    Vp[k] = V[k] - 0.5 * sin(8 * x); /* Phi = sin(8x)/2, Omega = 1 on the grid */
+  }
+  const double ts[4] = {0.25, 0.5, 1, 3};
+  const double a0[4] = {0.221199, 0.393469, 0.632121, 0.950213};
+  for (int q = 0; q < 4; ++q) {
+    specot_shk_reaction_logrho(M, lr0, V, 1, ts[q], w1);
+    specot_shk_reaction_logrho(M, lr0, Vp, 1, ts[q], w2);
+    double lo = INFINITY, hi = -INFINITY;
+    for (int k = 0; k < M; ++k) {
+      lo = fmin(lo, w1[k] - w2[k]);
+      hi = fmax(hi, w1[k] - w2[k]);
+    }
+    assert_close(hi - lo, -expm1(-ts[q]), 1e-13, 0);
+    assert_close(hi - lo, a0[q], 0, 1e-6);
+  }
+  specot_shk_reaction_logrho(M, lr0, V, 1, 1, w1);
+  specot_shk_reaction_logrho(M, lr0, Vp, 1, 1, w2);
+  double lo = INFINITY, hi = -INFINITY;
+  for (int k = 0; k < M; ++k) lo = fmin(lo, w1[k] - w2[k]), hi = fmax(hi, w1[k] - w2[k]);
+  assert_close(hi - lo, 0.632120558829, 1e-11, 0);
+}
+
 static void potentials(void **state) {
   (void)state;
   const double w[2] = {0.25, 0.75}, mu[4] = {-1, 0.5, 2, -1};
@@ -211,7 +244,8 @@ static void expmech(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ts1_references), cmocka_unit_test(ts2_ts3_references),
-      cmocka_unit_test(reaction_closed_form), cmocka_unit_test(potentials), cmocka_unit_test(expmech),
+      cmocka_unit_test(reaction_closed_form), cmocka_unit_test(perturbation_reaction_only),
+      cmocka_unit_test(potentials), cmocka_unit_test(expmech),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
