@@ -204,10 +204,47 @@ static void counts_copies_threads(void **state) {
   free(B);
 }
 
+/* The subsampled KDE in the sampler: M >= N is the exact path (same trajectory);
+ * M = 300 < N still reaches T-S1's T = 3 moments within the spec's one-seed tolerance. */
+static void subsample_kde(void **state) {
+  (void)state;
+  const size_t N = 1000;
+  double *A = shk_normal_points(N, 1, -2.0, 0.5, 61), *B = malloc(N * sizeof *B);
+  memcpy(B, A, N * sizeof *B);
+  specot_shk_potential pot = shk_gauss1d(2, 1);
+  specot_shk_ws *ws;
+  assert_int_equal(specot_shk_ws_alloc(NULL, N, 1, &ws), SPECOT_OK);
+  specot_shk_opts o = opts_dt(0.01);
+  specot_rng r1, r2;
+  specot_rng_seed(&r1, 8);
+  specot_rng_seed(&r2, 8);
+  assert_int_equal(specot_shk_run(NULL, ws, &o, &pot, &r1, 20, A, NULL), SPECOT_OK);
+  specot_shk_ws_reset(ws);
+  o.kde = SPECOT_SHK_KDE_SUBSAMPLE;
+  o.kde_subsample = N;
+  assert_int_equal(specot_shk_run(NULL, ws, &o, &pot, &r2, 20, B, NULL), SPECOT_OK);
+  assert_all_close(A, B, N, 0, 0);
+  o.kde_subsample = 300;
+  specot_shk_stats st;
+  assert_int_equal(specot_shk_run(NULL, ws, &o, &pot, &r2, 280, B, &st), SPECOT_OK);
+  double mean, var;
+  shk_moments(B, N, 1, &mean, &var);
+  assert_close(mean, 1.9863, 0, 0.10);
+  assert_close(var, 0.9870, 0, 0.12);
+  assert_true(st.kills > 0 && st.duplications > 0);
+  o.kde_subsample = 0;
+  assert_int_equal(specot_shk_run(NULL, ws, &o, &pot, &r2, 1, B, NULL), SPECOT_ERR_INVALID);
+  specot_shk_potential_free(&pot);
+  specot_shk_ws_free(ws);
+  free(A);
+  free(B);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(validations), cmocka_unit_test(equal_particles_no_event),
       cmocka_unit_test(lambda0_is_ula), cmocka_unit_test(counts_copies_threads),
+      cmocka_unit_test(subsample_kde),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
