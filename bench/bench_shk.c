@@ -22,7 +22,8 @@ int main(int argc, char **argv) {
   const size_t N = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000;
   const size_t d = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 1;
   const size_t steps = argc > 3 ? (size_t)strtoull(argv[3], NULL, 10) : 50;
-  double *X = malloc(N * d * sizeof *X), *mean = calloc(d, sizeof *mean), *lr = malloc(N * sizeof *lr);
+  double *X = malloc(N * d * sizeof *X), *mean = calloc(d, sizeof *mean),
+         *lr = malloc(N * sizeof *lr);
   const double w = 1.0;
   specot_shk_potential pot;
   specot_shk_ws *ws = NULL;
@@ -46,14 +47,15 @@ int main(int argc, char **argv) {
   st = specot_shk_run(ctx, ws, &o, &pot, &rng, steps, X, &stats);
   const double total = now() - t0;
   t0 = now();
-  for (size_t k = 0; k < steps && st >= 0; ++k) st = specot_shk_kde_log(ctx, ws, X, stats.bandwidth, 1, lr);
+  for (size_t k = 0; k < steps && st >= 0; ++k)
+    st = specot_shk_kde_log(ctx, ws, X, stats.bandwidth, 1, lr);
   const double kde = now() - t0;
   if (st < 0) {
     fprintf(stderr, "bench_shk: %s\n", specot_ctx_errmsg(ctx));
     return 1;
   }
-  printf("shk %zu %zu %zu %.6f %.4f %.6f %.3f\n", N, d, steps, total, (double)steps / total, kde / (double)steps,
-         kde / total);
+  printf("shk %zu %zu %zu %.6f %.4f %.6f %.3f\n", N, d, steps, total, (double)steps / total,
+         kde / (double)steps, kde / total);
   specot_shk_ws_free(ws);
   specot_shk_potential_free(&pot);
   specot_ctx_free(ctx);

@@ -28,7 +28,8 @@ static int fail_lib(const char *cmd, specot_ctx *ctx, specot_status st) {
 }
 
 /* Gaussian: --mean (d), --cov (d x d); defaults 0 and I with d = --dim or 1. */
-static int build_gauss(const char *cmd, const shk_cli_target *t, specot_shk_potential *pot, size_t *d) {
+static int build_gauss(const char *cmd, const shk_cli_target *t, specot_shk_potential *pot,
+                       size_t *d) {
   specot_array mean = {0}, cov = {0};
   int rc = 0;
   if (t->mean && (rc = cli_read_array(cmd, t->mean, &mean))) return rc;
@@ -40,7 +41,8 @@ static int build_gauss(const char *cmd, const shk_cli_target *t, specot_shk_pote
   }
   if (t->dim && t->dim != dim) {
     specot_array_free(&mean);
-    fprintf(stderr, "specot %s: error: --mean '%s' has %zu entries but --dim is %zu\n", cmd, t->mean, dim, t->dim);
+    fprintf(stderr, "specot %s: error: --mean '%s' has %zu entries but --dim is %zu\n", cmd,
+            t->mean, dim, t->dim);
     return CLI_EXIT_INPUT;
   }
   if (t->cov && (rc = cli_read_matrix(cmd, t->cov, dim, dim, "covariance", &cov))) {
@@ -64,9 +66,11 @@ static int build_gauss(const char *cmd, const shk_cli_target *t, specot_shk_pote
 
 /* Mixture: the spec's barrier example 0.25 N(-3, 0.5^2) + 0.75 N(3, 0.5^2) by
  * default; otherwise --mix-weights (K), --mix-means (K x d), --mix-std (K, isotropic). */
-static int build_mixture(const char *cmd, const shk_cli_target *t, specot_shk_potential *pot, size_t *d) {
+static int build_mixture(const char *cmd, const shk_cli_target *t, specot_shk_potential *pot,
+                         size_t *d) {
   const int given = (t->mix_weights != NULL) + (t->mix_means != NULL) + (t->mix_std != NULL);
-  if (given && given < 3) return cli_usage_error(cmd, "--mix-weights, --mix-means and --mix-std go together");
+  if (given && given < 3)
+    return cli_usage_error(cmd, "--mix-weights, --mix-means and --mix-std go together");
   specot_array w = {0}, m = {0}, s = {0};
   size_t K = 2, dim = 1;
   const double dw[2] = {0.25, 0.75}, dm[2] = {-3.0, 3.0}, ds[2] = {0.5, 0.5};
@@ -76,8 +80,10 @@ static int build_mixture(const char *cmd, const shk_cli_target *t, specot_shk_po
     K = w.rows * w.cols;
     if (!rc) rc = cli_read_array(cmd, t->mix_means, &m);
     if (!rc && m.rows != K) {
-      fprintf(stderr, "specot %s: error: --mix-means '%s' has %zu rows, expected K = %zu (one per weight)\n",
-              cmd, t->mix_means, m.rows, K);
+      fprintf(
+          stderr,
+          "specot %s: error: --mix-means '%s' has %zu rows, expected K = %zu (one per weight)\n",
+          cmd, t->mix_means, m.rows, K);
       rc = CLI_EXIT_INPUT;
     }
     dim = m.cols;
@@ -112,11 +118,17 @@ static int build_expmech(const char *cmd, shk_cli_target *t, specot_shk_potentia
                          double *du_used, double *U_used) {
   specot_shk_expmech em;
   specot_shk_expmech_init(&em);
-  if (!strcmp(t->loss, "median")) em.loss = SPECOT_SHK_LOSS_MEDIAN;
-  else if (!strcmp(t->loss, "quantile")) em.loss = SPECOT_SHK_LOSS_QUANTILE;
-  else if (!strcmp(t->loss, "linreg")) em.loss = SPECOT_SHK_LOSS_LINREG;
-  else if (!strcmp(t->loss, "table")) em.loss = SPECOT_SHK_LOSS_TABLE;
-  else return cli_usage_error(cmd, "bad value '%s' for --loss (need median, quantile, linreg or table)", t->loss);
+  if (!strcmp(t->loss, "median"))
+    em.loss = SPECOT_SHK_LOSS_MEDIAN;
+  else if (!strcmp(t->loss, "quantile"))
+    em.loss = SPECOT_SHK_LOSS_QUANTILE;
+  else if (!strcmp(t->loss, "linreg"))
+    em.loss = SPECOT_SHK_LOSS_LINREG;
+  else if (!strcmp(t->loss, "table"))
+    em.loss = SPECOT_SHK_LOSS_TABLE;
+  else
+    return cli_usage_error(
+        cmd, "bad value '%s' for --loss (need median, quantile, linreg or table)", t->loss);
   if (!t->data) return cli_usage_error(cmd, "--target expmech needs --data FILE");
   specot_array data = {0};
   int rc = cli_read_array(cmd, t->data, &data);
@@ -125,8 +137,9 @@ static int build_expmech(const char *cmd, shk_cli_target *t, specot_shk_potentia
   if (em.loss == SPECOT_SHK_LOSS_TABLE || em.loss == SPECOT_SHK_LOSS_LINREG) {
     const size_t need = em.loss == SPECOT_SHK_LOSS_TABLE ? 2 : 0;
     if ((need && data.cols != 2) || (!need && data.cols < 2)) {
-      fprintf(stderr, "specot %s: error: --data '%s' is %zu x %zu, expected %s\n", cmd, t->data, data.rows,
-              data.cols, need ? "2 columns (theta, u)" : ">= 2 columns (features..., y)");
+      fprintf(stderr, "specot %s: error: --data '%s' is %zu x %zu, expected %s\n", cmd, t->data,
+              data.rows, data.cols,
+              need ? "2 columns (theta, u)" : ">= 2 columns (features..., y)");
       specot_array_free(&data);
       return CLI_EXIT_INPUT;
     }
@@ -136,7 +149,8 @@ static int build_expmech(const char *cmd, shk_cli_target *t, specot_shk_potentia
   em.lo = t->lo;
   em.hi = t->hi;
   em.q = t->q;
-  em.n = data.rows * (em.loss == SPECOT_SHK_LOSS_MEDIAN || em.loss == SPECOT_SHK_LOSS_QUANTILE ? data.cols : 1);
+  em.n = data.rows *
+         (em.loss == SPECOT_SHK_LOSS_MEDIAN || em.loss == SPECOT_SHK_LOSS_QUANTILE ? data.cols : 1);
   em.data = data.data;
   if (em.loss == SPECOT_SHK_LOSS_LINREG) em.d = data.cols - 1;
   if (em.loss == SPECOT_SHK_LOSS_TABLE) { /* columns (theta, u) -> grid then losses */
@@ -152,7 +166,8 @@ static int build_expmech(const char *cmd, shk_cli_target *t, specot_shk_potentia
     }
   }
   specot_ctx *ctx = specot_ctx_alloc();
-  const specot_status st = rc ? SPECOT_OK : specot_shk_potential_expmech(ctx, &em, pot, du_used, U_used);
+  const specot_status st =
+      rc ? SPECOT_OK : specot_shk_potential_expmech(ctx, &em, pot, du_used, U_used);
   if (!rc && st < 0) rc = cli_report(cmd, ctx, st);
   specot_ctx_free(ctx);
   free(table);
@@ -162,8 +177,8 @@ static int build_expmech(const char *cmd, shk_cli_target *t, specot_shk_potentia
   return rc;
 }
 
-int shk_cli_target_build(const char *cmd, shk_cli_target *t, specot_shk_potential *pot,
-                         size_t *d, double *du_used, double *U_used) {
+int shk_cli_target_build(const char *cmd, shk_cli_target *t, specot_shk_potential *pot, size_t *d,
+                         double *du_used, double *U_used) {
   *du_used = NAN;
   *U_used = NAN;
   memset(pot, 0, sizeof *pot);
@@ -178,7 +193,8 @@ int shk_cli_target_build(const char *cmd, shk_cli_target *t, specot_shk_potentia
     specot_ctx_free(ctx);
     return CLI_EXIT_OK;
   }
-  return cli_usage_error(cmd, "bad value '%s' for --target (need gauss, mixture, double-well or expmech)", t->name);
+  return cli_usage_error(
+      cmd, "bad value '%s' for --target (need gauss, mixture, double-well or expmech)", t->name);
 }
 
 void shk_cli_target_start(const shk_cli_target *t, specot_rng *rng, double *X, size_t N, size_t d) {

@@ -37,11 +37,13 @@ static int gaussian_references(void) {
     double mean = 0, var = 0, em, ev, km, kv;
     for (int i = 0; i < N; ++i) mean += X[i] / N;
     for (int i = 0; i < N; ++i) var += (X[i] - mean) * (X[i] - mean) / (N - 1);
-    specot_shk_gauss1d g = {.m = 2, .s2 = 1, .mean0 = -2, .var0 = 0.25, .lambda = 1, .h = 0, .langevin = 1};
+    specot_shk_gauss1d g = {
+        .m = 2, .s2 = 1, .mean0 = -2, .var0 = 0.25, .lambda = 1, .h = 0, .langevin = 1};
     specot_shk_gauss_ode(NULL, &g, T, &em, &ev);
     g.h = 0.2;
     specot_shk_gauss_ode(NULL, &g, T, &km, &kv);
-    printf("  %4.0f  %10.4f / %9.4f  %10.4f / %9.4f  %10.4f / %9.4f\n", T, mean, var, em, ev, km, kv);
+    printf("  %4.0f  %10.4f / %9.4f  %10.4f / %9.4f  %10.4f / %9.4f\n", T, mean, var, em, ev, km,
+           kv);
   }
   specot_shk_ws_free(ws);
   specot_shk_potential_free(&pot);
@@ -51,11 +53,12 @@ static int gaussian_references(void) {
 
 /* The certificate of a private median of n = 50 records in [0, 1] (du = 1, U = 50). */
 static void median_certificates(void) {
-  printf("\nPrivate median (exponential mechanism, eps0 = 1, 50 records in [0, 1]: du = 1, U = 50),\n"
-         "start uniform on [0, 1], lambda = 1, K unknown (eta = eta_B):\n");
+  printf(
+      "\nPrivate median (exponential mechanism, eps0 = 1, 50 records in [0, 1]: du = 1, U = 50),\n"
+      "start uniform on [0, 1], lambda = 1, K unknown (eta = eta_B):\n");
   printf("%s\n", SPECOT_DPCERT_SCOPE);
-  printf("  %5s %12s %12s %14s %14s %14s\n", "t", "eta=eps_pure", "KL bound", "delta_BR(1)", "eps(1e-5)",
-         "sampling err");
+  printf("  %5s %12s %12s %14s %14s %14s\n", "t", "eta=eps_pure", "KL bound", "delta_BR(1)",
+         "eps(1e-5)", "sampling err");
   const double times[6] = {2, 4, 6, 8, 10, 12};
   for (int k = 0; k < 6; ++k) {
     specot_dpcert_opts o;
@@ -84,8 +87,9 @@ int demo_shk(const demo_opts *opts) {
   snprintf(png, sizeof png, "%s/shk_mixture.png", opts->outdir);
   snprintf(npy2, sizeof npy2, "%s/shk_langevin.npy", opts->outdir);
   snprintf(png2, sizeof png2, "%s/shk_langevin.png", opts->outdir);
-  printf("Barrier mixture pi = 0.25 N(-3, 0.5^2) + 0.75 N(3, 0.5^2) from N(0, 9), N = 1000, T = 5\n"
-         "(the heavy mode x > 0 should hold 0.75 of the mass):\n  SHK (lambda = 1):   ");
+  printf(
+      "Barrier mixture pi = 0.25 N(-3, 0.5^2) + 0.75 N(3, 0.5^2) from N(0, 9), N = 1000, T = 5\n"
+      "(the heavy mode x > 0 should hold 0.75 of the mass):\n  SHK (lambda = 1):   ");
   char *a1[] = {"shk", "--target", "mixture", "-o", npy, "--png", png};
   int rc = run_cmd(a1, 7);
   if (rc) return rc;
@@ -107,8 +111,9 @@ int demo_shk(const demo_opts *opts) {
   }
   if ((rc = cli_write_array("demo", data, values, 50, 1, 2))) return rc;
   printf("\nSHK sampler of the private median to t = 8 (300 particles, dt = 0.002):\n  ");
-  char *a3[] = {"shk", "--target", "expmech", "--data", data, "--loss", "median", "--eps0", "1",
-                "--particles", "300", "--dt", "0.002", "--steps", "4000", "-o", med};
+  char *a3[] = {"shk",    "--target", "expmech", "--data",      data,  "--loss",
+                "median", "--eps0",   "1",       "--particles", "300", "--dt",
+                "0.002",  "--steps",  "4000",    "-o",          med};
   if ((rc = run_cmd(a3, 17))) return rc;
   printf("wrote %s\n", med);
   return CLI_EXIT_OK;

@@ -33,21 +33,22 @@ void shk_cli_json_end_array(cli_json *j);
 #include "specot/shk.h"
 
 typedef struct shk_cli_target {
-  const char *name;          /* gauss | mixture | double-well | expmech */
-  size_t dim;                /* --dim (0 = from the files / 1) */
-  const char *mean, *cov;    /* gauss */
+  const char *name;                              /* gauss | mixture | double-well | expmech */
+  size_t dim;                                    /* --dim (0 = from the files / 1) */
+  const char *mean, *cov;                        /* gauss */
   const char *mix_weights, *mix_means, *mix_std; /* mixture */
-  double barrier;            /* double well */
-  const char *data, *loss;   /* expmech */
+  double barrier;                                /* double well */
+  const char *data, *loss;                       /* expmech */
   double eps0, du, lo, hi, q, U;
   double init_mean, init_std; /* Gaussian start (NaN = target default) */
 } shk_cli_target;
 
 void shk_cli_target_init(shk_cli_target *t);
-/* Builds the potential (a loss table sets t->lo, t->hi to its grid's ends); *d gets the dimension, *du_used / *U_used the expmech
- * sensitivity and loss range (NaN otherwise).  Returns an exit code (message printed). */
-int shk_cli_target_build(const char *cmd, shk_cli_target *t, specot_shk_potential *pot,
-                         size_t *d, double *du_used, double *U_used);
+/* Builds the potential (a loss table sets t->lo, t->hi to its grid's ends); *d gets the dimension,
+ * *du_used / *U_used the expmech sensitivity and loss range (NaN otherwise).  Returns an exit code
+ * (message printed). */
+int shk_cli_target_build(const char *cmd, shk_cli_target *t, specot_shk_potential *pot, size_t *d,
+                         double *du_used, double *U_used);
 /* Fills the N x d start: expmech uniform on [lo, hi]^d, otherwise N(init_mean, init_std^2 I)
  * with the target's default start (mixture: N(0, 9), others N(0, 1)). */
 void shk_cli_target_start(const shk_cli_target *t, specot_rng *rng, double *X, size_t N, size_t d);

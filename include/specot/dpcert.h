@@ -42,29 +42,29 @@ extern "C" {
   "of one run, or data-dependent t, h, rho_0"
 
 typedef struct specot_dpcert_opts {
-  double du;          /* sensitivity Delta u > 0 (required; default NaN) */
-  double eps0;        /* exponential-mechanism privacy parameter > 0 (required; NaN) */
-  double lambda;      /* reaction rate > 0; default 1 */
-  double t;           /* flow time >= 0 (required; NaN); n_steps dt for a sampler */
-  double K;           /* generator-perturbation constant >= 0; NaN = unknown (default) */
-  double U;           /* loss range sup_D osc u >= 0; NaN = unknown (default) */
-  double M;           /* alternatively M >= sup_D osc(log rho_0 + V_D) directly; NaN (default) */
-  int monotone;       /* 1: u monotone in the data, Omega = eps0/2; default 0 */
-  int reaction_only;  /* 1: reaction-only sampler, eta_A = Omega (1 - e^{-lambda t}); default 0 */
-  double kl_user;     /* user KL bound >= 0; NaN = none (default) */
-  size_t d;           /* utility, convex case: dimension (0 = not given, default) */
-  size_t n_out;       /* utility, finite case: |Theta| (0 = not given, default) */
+  double du;         /* sensitivity Delta u > 0 (required; default NaN) */
+  double eps0;       /* exponential-mechanism privacy parameter > 0 (required; NaN) */
+  double lambda;     /* reaction rate > 0; default 1 */
+  double t;          /* flow time >= 0 (required; NaN); n_steps dt for a sampler */
+  double K;          /* generator-perturbation constant >= 0; NaN = unknown (default) */
+  double U;          /* loss range sup_D osc u >= 0; NaN = unknown (default) */
+  double M;          /* alternatively M >= sup_D osc(log rho_0 + V_D) directly; NaN (default) */
+  int monotone;      /* 1: u monotone in the data, Omega = eps0/2; default 0 */
+  int reaction_only; /* 1: reaction-only sampler, eta_A = Omega (1 - e^{-lambda t}); default 0 */
+  double kl_user;    /* user KL bound >= 0; NaN = none (default) */
+  size_t d;          /* utility, convex case: dimension (0 = not given, default) */
+  size_t n_out;      /* utility, finite case: |Theta| (0 = not given, default) */
 } specot_dpcert_opts;
 
 typedef struct specot_dpcert {
-  double omega;       /* Omega */
-  double M;           /* M (inf when unknown) */
+  double omega;             /* Omega */
+  double M;                 /* M (inf when unknown) */
   double eta_A, eta_B, eta; /* inf where unbounded */
-  double eps_pure;    /* = eta */
-  double kl;          /* KL bound */
-  double tv;          /* TV(rho_t, pi_D) bound tanh(e^{-lambda t} M / 4) (inf-safe: 1 when M = inf) */
+  double eps_pure;          /* = eta */
+  double kl;                /* KL bound */
+  double tv; /* TV(rho_t, pi_D) bound tanh(e^{-lambda t} M / 4) (inf-safe: 1 when M = inf) */
   double sampling_error; /* U tv (NaN without U) */
-  double intrinsic;   /* intrinsic EM suboptimality (NaN when neither d nor n_out) */
+  double intrinsic;      /* intrinsic EM suboptimality (NaN when neither d nor n_out) */
 } specot_dpcert;
 
 SPECOT_API void specot_dpcert_opts_init(specot_dpcert_opts *opts);
@@ -82,7 +82,8 @@ SPECOT_API double specot_dpcert_eps_br(double delta, double eta);
 SPECOT_API double specot_dpcert_delta_rr(double eps, double eta);
 /* Pinsker: sqrt(kl / 2). */
 SPECOT_API double specot_dpcert_delta_pinsker(double kl);
-/* CKS conversion of rho-zCDP to delta at eps (1-D minimisation over alpha > 1, to ~1e-15 relative). */
+/* CKS conversion of rho-zCDP to delta at eps (1-D minimisation over alpha > 1, to ~1e-15 relative).
+ */
 SPECOT_API double specot_dpcert_delta_cks(double eps, double rho);
 
 #ifdef __cplusplus

@@ -69,10 +69,10 @@ typedef specot_status (*specot_shk_potential_fn)(void *user, specot_ctx *ctx, co
 
 typedef struct specot_shk_potential {
   specot_shk_potential_fn fn;
-  void *user;                  /* passed to fn */
-  size_t d;                    /* dimension fn accepts; 0 = any */
-  int thread_safe;             /* 1: fn may be called concurrently (built-ins are) */
-  void (*free_user)(void *);   /* releases user in specot_shk_potential_free; may be NULL */
+  void *user;                /* passed to fn */
+  size_t d;                  /* dimension fn accepts; 0 = any */
+  int thread_safe;           /* 1: fn may be called concurrently (built-ins are) */
+  void (*free_user)(void *); /* releases user in specot_shk_potential_free; may be NULL */
 } specot_shk_potential;
 
 /* Releases a built-in potential's data (no-op on a zeroed struct). */
@@ -86,8 +86,7 @@ SPECOT_API specot_status specot_shk_potential_mixture(specot_ctx *ctx, size_t K,
                                                       const double *covs,
                                                       specot_shk_potential *out);
 /* Double well V(x) = barrier (x_1^2 - 1)^2 + (1/2) sum_{k >= 2} x_k^2 (barrier > 0). */
-SPECOT_API specot_status specot_shk_potential_double_well(specot_ctx *ctx, size_t d,
-                                                          double barrier,
+SPECOT_API specot_status specot_shk_potential_double_well(specot_ctx *ctx, size_t d, double barrier,
                                                           specot_shk_potential *out);
 
 /* Exponential mechanism V_D(theta) = eps0 u(D, theta) / (2 du) on the box
@@ -103,16 +102,16 @@ typedef enum specot_shk_loss {
 
 typedef struct specot_shk_expmech {
   specot_shk_loss loss;
-  double eps0;          /* privacy parameter, > 0 */
-  double du;            /* sensitivity Delta u, > 0 (NaN: the built-in default, below) */
-  double lo, hi;        /* Theta = [lo, hi]^d, lo < hi (TABLE: the grid's ends) */
-  double q;             /* QUANTILE level in (0, 1); default 0.5 */
-  double wall;          /* wall stiffness, >= 0; NaN = default (see docs/shk.md) */
+  double eps0;   /* privacy parameter, > 0 */
+  double du;     /* sensitivity Delta u, > 0 (NaN: the built-in default, below) */
+  double lo, hi; /* Theta = [lo, hi]^d, lo < hi (TABLE: the grid's ends) */
+  double q;      /* QUANTILE level in (0, 1); default 0.5 */
+  double wall;   /* wall stiffness, >= 0; NaN = default (see docs/shk.md) */
   /* data: MEDIAN/QUANTILE: n values (clipped to [lo, hi]); LINREG: n rows of
    * d features then the response (n x (d+1)); TABLE: n grid points then n losses */
   const double *data;
   size_t n;
-  size_t d;             /* LINREG: number of features; otherwise 1 */
+  size_t d; /* LINREG: number of features; otherwise 1 */
 } specot_shk_expmech;
 
 /* Fills defaults: loss MEDIAN, eps0 = 1, du = NaN, lo = 0, hi = 1, q = 0.5, wall = NaN. */
@@ -123,22 +122,21 @@ SPECOT_API void specot_shk_expmech_init(specot_shk_expmech *em);
  * *du_out (may be NULL) is the sensitivity used and *U_out (may be NULL) the
  * data-independent loss range sup_D osc_Theta u (MEDIAN n (hi - lo), QUANTILE
  * n max(q,1-q)(hi - lo); NaN when unknown: TABLE, LINREG). */
-SPECOT_API specot_status specot_shk_potential_expmech(specot_ctx *ctx,
-                                                      const specot_shk_expmech *em,
+SPECOT_API specot_status specot_shk_potential_expmech(specot_ctx *ctx, const specot_shk_expmech *em,
                                                       specot_shk_potential *out, double *du_out,
                                                       double *U_out);
 
 /* ---- sampler ------------------------------------------------------------------ */
 
 typedef enum specot_shk_rate {
-  SPECOT_SHK_RATE_PLAIN = 0,  /* beta = log rhohat + V (v1) */
-  SPECOT_SHK_RATE_BLOB = 1,   /* reserved: log(K*rho) + K*(rho/K*rho) + V (not implemented) */
-  SPECOT_SHK_RATE_BDLD = 2    /* reserved: bdld's grid corrections (not implemented) */
+  SPECOT_SHK_RATE_PLAIN = 0, /* beta = log rhohat + V (v1) */
+  SPECOT_SHK_RATE_BLOB = 1,  /* reserved: log(K*rho) + K*(rho/K*rho) + V (not implemented) */
+  SPECOT_SHK_RATE_BDLD = 2   /* reserved: bdld's grid corrections (not implemented) */
 } specot_shk_rate;
 
 typedef enum specot_shk_kde {
-  SPECOT_SHK_KDE_EXACT = 0,     /* all N^2 pairs, tiled */
-  SPECOT_SHK_KDE_SUBSAMPLE = 1  /* M random reference particles + the exact self term */
+  SPECOT_SHK_KDE_EXACT = 0,    /* all N^2 pairs, tiled */
+  SPECOT_SHK_KDE_SUBSAMPLE = 1 /* M random reference particles + the exact self term */
 } specot_shk_kde;
 
 typedef struct specot_shk_opts {
@@ -158,14 +156,14 @@ typedef struct specot_shk_opts {
 SPECOT_API void specot_shk_opts_init(specot_shk_opts *opts);
 
 typedef struct specot_shk_stats {
-  size_t steps;          /* steps run by this call */
-  size_t sweeps;         /* birth–death sweeps */
-  size_t kills;          /* kill events applied */
-  size_t duplications;   /* duplication events applied */
-  size_t skipped;        /* events skipped (particle already overwritten) */
-  double expected_events;/* sum over sweeps of sum_i p_i */
-  double max_rate_tau;   /* max over sweeps of lambda max_i |bbar_i| tau */
-  double bandwidth;      /* bandwidth of the last sweep */
+  size_t steps;           /* steps run by this call */
+  size_t sweeps;          /* birth–death sweeps */
+  size_t kills;           /* kill events applied */
+  size_t duplications;    /* duplication events applied */
+  size_t skipped;         /* events skipped (particle already overwritten) */
+  double expected_events; /* sum over sweeps of sum_i p_i */
+  double max_rate_tau;    /* max over sweeps of lambda max_i |bbar_i| tau */
+  double bandwidth;       /* bandwidth of the last sweep */
 } specot_shk_stats;
 
 /* Workspace for N particles in R^d: KDE tiles per thread, caches of V and
@@ -217,11 +215,11 @@ SPECOT_API void specot_shk_reaction_logrho(size_t n, const double *log_rho0, con
  * <= 1e-4 (global error ~1e-14 on these smooth problems).  Outputs mean and var
  * at time t >= 0.  Errors: s2, var0 <= 0, lambda, h, t < 0, non-finite input. */
 typedef struct specot_shk_gauss1d {
-  double m, s2;        /* target N(m, s2) */
-  double mean0, var0;  /* start N(mean0, var0) */
-  double lambda;       /* reaction rate (0 = none) */
-  double h;            /* KDE bandwidth of the kernelised reaction (0 = exact rate) */
-  int langevin;        /* 1: transport on */
+  double m, s2;       /* target N(m, s2) */
+  double mean0, var0; /* start N(mean0, var0) */
+  double lambda;      /* reaction rate (0 = none) */
+  double h;           /* KDE bandwidth of the kernelised reaction (0 = exact rate) */
+  int langevin;       /* 1: transport on */
 } specot_shk_gauss1d;
 SPECOT_API specot_status specot_shk_gauss_ode(specot_ctx *ctx, const specot_shk_gauss1d *g,
                                               double t, double *mean, double *var);

@@ -48,7 +48,9 @@ double specot_dpcert_delta_rr(double eps, double eta) {
   return num > 0.0 ? num / (1.0 + exp(eta)) : 0.0;
 }
 
-double specot_dpcert_delta_pinsker(double kl) { return sqrt(kl / 2.0); }
+double specot_dpcert_delta_pinsker(double kl) {
+  return sqrt(kl / 2.0);
+}
 
 /* log of e^{(alpha-1)(alpha rho - eps)} / (alpha-1) (1-1/alpha)^alpha with s = alpha - 1. */
 static double cks_log(double s, double eps, double rho) {
@@ -67,8 +69,10 @@ double specot_dpcert_delta_cks(double eps, double rho) {
   if (cks_slope(lo, eps, rho) > 0.0) return exp(cks_log(lo, eps, rho));
   for (int it = 0; it < 2000 && hi - lo > 4.0 * DBL_EPSILON * hi; ++it) {
     const double mid = lo > 0.0 && hi / lo > 4.0 ? sqrt(lo * hi) : 0.5 * (lo + hi);
-    if (cks_slope(mid, eps, rho) < 0.0) lo = mid;
-    else hi = mid;
+    if (cks_slope(mid, eps, rho) < 0.0)
+      lo = mid;
+    else
+      hi = mid;
   }
   const double v = cks_log(0.5 * (lo + hi), eps, rho);
   return exp(v) < 1.0 ? exp(v) : 1.0;
@@ -76,11 +80,14 @@ double specot_dpcert_delta_cks(double eps, double rho) {
 
 static specot_status check(specot_ctx *ctx, const specot_dpcert_opts *o) {
   if (!(o->du > 0.0) || !isfinite(o->du))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: du (sensitivity) must be > 0 and finite, got %g", o->du);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "dpcert: du (sensitivity) must be > 0 and finite, got %g", o->du);
   if (!(o->eps0 > 0.0) || !isfinite(o->eps0))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: eps0 must be > 0 and finite, got %g", o->eps0);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: eps0 must be > 0 and finite, got %g",
+                        o->eps0);
   if (!(o->lambda > 0.0) || !isfinite(o->lambda))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: lambda must be > 0 and finite, got %g", o->lambda);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: lambda must be > 0 and finite, got %g",
+                        o->lambda);
   if (!(o->t >= 0.0) || !isfinite(o->t))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: t must be >= 0 and finite, got %g", o->t);
   if (!isnan(o->K) && (!(o->K >= 0.0) || !isfinite(o->K)))
@@ -90,7 +97,8 @@ static specot_status check(specot_ctx *ctx, const specot_dpcert_opts *o) {
   if (!isnan(o->M) && (!(o->M >= 0.0) || !isfinite(o->M)))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: M must be >= 0 and finite, got %g", o->M);
   if (!isnan(o->kl_user) && !(o->kl_user >= 0.0))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: the user KL bound must be >= 0, got %g", o->kl_user);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "dpcert: the user KL bound must be >= 0, got %g",
+                        o->kl_user);
   return SPECOT_OK;
 }
 
@@ -104,21 +112,26 @@ specot_status specot_dpcert_shk(specot_ctx *ctx, const specot_dpcert_opts *o, sp
   if (!isnan(o->M) && o->M < M) M = o->M;
   out->omega = omega;
   out->M = M;
-  if (o->reaction_only) out->eta_A = omega * grown;
-  else out->eta_A = isnan(o->K) ? INFINITY : (omega + 2.0 * o->K / o->lambda) * grown;
+  if (o->reaction_only)
+    out->eta_A = omega * grown;
+  else
+    out->eta_A = isnan(o->K) ? INFINITY : (omega + 2.0 * o->K / o->lambda) * grown;
   out->eta_B = isinf(M) ? INFINITY : omega + 2.0 * decay * M;
   out->eta = out->eta_A < out->eta_B ? out->eta_A : out->eta_B;
   if (isinf(out->eta))
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "dpcert: no certificate possible: the constant K (for eta_A) and the loss range U "
-                        "or M (for eta_B) are both missing");
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "dpcert: no certificate possible: the constant K (for eta_A) and the loss range U "
+        "or M (for eta_B) are both missing");
   out->eps_pure = out->eta;
   out->kl = out->eta * out->eta / 8.0;
   if (!isnan(o->kl_user) && o->kl_user < out->kl) out->kl = o->kl_user;
   out->tv = isinf(M) ? 1.0 : tanh(decay * M / 4.0);
   out->sampling_error = isnan(o->U) ? NAN : o->U * out->tv;
   out->intrinsic = NAN;
-  if (o->d) out->intrinsic = 2.0 * (double)o->d * o->du / o->eps0;
-  else if (o->n_out) out->intrinsic = 2.0 * o->du / o->eps0 * (log((double)o->n_out) + 1.0);
+  if (o->d)
+    out->intrinsic = 2.0 * (double)o->d * o->du / o->eps0;
+  else if (o->n_out)
+    out->intrinsic = 2.0 * o->du / o->eps0 * (log((double)o->n_out) + 1.0);
   return SPECOT_OK;
 }

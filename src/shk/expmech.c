@@ -1,6 +1,6 @@
 /*
- * Exponential-mechanism potentials V_D(theta) = s u(D, clamp(theta)) + (wall/2) |theta - clamp(theta)|^2,
- * s = eps0 / (2 du), clamp onto Theta = [lo, hi]^d (spec shk_dp_memory.md 4.1).
+ * Exponential-mechanism potentials V_D(theta) = s u(D, clamp(theta)) + (wall/2) |theta -
+ * clamp(theta)|^2, s = eps0 / (2 du), clamp onto Theta = [lo, hi]^d (spec shk_dp_memory.md 4.1).
  * Losses: a 1-D table (linear interpolation), the median / quantile (pinball)
  * losses via sorted data and prefix sums (O(log n) per call), and least squares
  * via its Gram matrix (O(d^2) per call).
@@ -15,10 +15,10 @@ typedef struct expmech {
   specot_shk_loss loss;
   double scale, wall, lo, hi, q;
   size_t n, d;
-  double *x;      /* TABLE: grid; MEDIAN/QUANTILE: sorted clipped data */
-  double *y;      /* TABLE: losses; MEDIAN/QUANTILE: prefix sums (n + 1) */
-  double *gram;   /* LINREG: A = X^T X (d x d) then b = X^T y (d) */
-  double c;       /* LINREG: (1/2) sum y^2 */
+  double *x;    /* TABLE: grid; MEDIAN/QUANTILE: sorted clipped data */
+  double *y;    /* TABLE: losses; MEDIAN/QUANTILE: prefix sums (n + 1) */
+  double *gram; /* LINREG: A = X^T X (d x d) then b = X^T y (d) */
+  double c;     /* LINREG: (1/2) sum y^2 */
 } expmech;
 
 static void expmech_free(void *p) {
@@ -47,19 +47,22 @@ static size_t count_below(const double *x, size_t n, double t) {
   size_t lo = 0, hi = n;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (x[mid] < t) lo = mid + 1;
-    else hi = mid;
+    if (x[mid] < t)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
 
-/* Pinball loss sum_i rho_q(x_i - t) and its derivative in t (q = 1/2 gives half the median loss). */
+/* Pinball loss sum_i rho_q(x_i - t) and its derivative in t (q = 1/2 gives half the median loss).
+ */
 static double pinball(const expmech *e, double t, double *dudt) {
   const size_t c = count_below(e->x, e->n, t);
   const size_t above = e->n - count_below(e->x, e->n, nextafter(t, INFINITY));
   const double below_sum = e->y[c], above_sum = e->y[e->n] - e->y[c];
-  const double ubelow = (double)c * t - below_sum;               /* sum_{x<t} (t - x) */
-  const double uabove = above_sum - (double)(e->n - c) * t;      /* sum_{x>=t} (x - t) */
+  const double ubelow = (double)c * t - below_sum;          /* sum_{x<t} (t - x) */
+  const double uabove = above_sum - (double)(e->n - c) * t; /* sum_{x>=t} (x - t) */
   *dudt = (1.0 - e->q) * (double)c - e->q * (double)above;
   return (1.0 - e->q) * ubelow + e->q * uabove;
 }
@@ -114,32 +117,44 @@ static int cmp_double(const void *a, const void *b) {
 
 static specot_status validate(specot_ctx *ctx, const specot_shk_expmech *em) {
   if (!(em->eps0 > 0.0) || !isfinite(em->eps0))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: eps0 must be > 0 and finite, got %g", em->eps0);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: eps0 must be > 0 and finite, got %g",
+                        em->eps0);
   if (!isnan(em->du) && (!(em->du > 0.0) || !isfinite(em->du)))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: du must be > 0 and finite, got %g", em->du);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: du must be > 0 and finite, got %g",
+                        em->du);
   if (!isnan(em->wall) && (!(em->wall >= 0.0) || !isfinite(em->wall)))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: wall must be >= 0 and finite, got %g", em->wall);
-  if (em->n == 0 || !em->data) return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: no data given");
-  const size_t cols = em->loss == SPECOT_SHK_LOSS_LINREG ? em->d + 1 : (em->loss == SPECOT_SHK_LOSS_TABLE ? 2 : 1);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: wall must be >= 0 and finite, got %g",
+                        em->wall);
+  if (em->n == 0 || !em->data)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: no data given");
+  const size_t cols =
+      em->loss == SPECOT_SHK_LOSS_LINREG ? em->d + 1 : (em->loss == SPECOT_SHK_LOSS_TABLE ? 2 : 1);
   if (em->loss == SPECOT_SHK_LOSS_LINREG && (em->d == 0 || em->d > 4096))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: linear regression needs 1 <= d <= 4096, got %zu", em->d);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "expmech: linear regression needs 1 <= d <= 4096, got %zu", em->d);
   if (!specot__all_finite(em->data, em->n * cols))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: data contain a non-finite value");
   if (em->loss == SPECOT_SHK_LOSS_TABLE) {
-    if (em->n < 2) return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: a loss table needs >= 2 grid points");
+    if (em->n < 2)
+      return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: a loss table needs >= 2 grid points");
     for (size_t k = 1; k < em->n; ++k)
       if (!(em->data[k] > em->data[k - 1]))
-        return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: table grid must increase strictly (point %zu)", k);
+        return specot__fail(ctx, SPECOT_ERR_INVALID,
+                            "expmech: table grid must increase strictly (point %zu)", k);
     if (isnan(em->du))
-      return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: a loss table needs its sensitivity du");
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "expmech: a loss table needs its sensitivity du");
     return SPECOT_OK;
   }
   if (!(em->lo < em->hi) || !isfinite(em->lo) || !isfinite(em->hi))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: need finite lo < hi, got [%g, %g]", em->lo, em->hi);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: need finite lo < hi, got [%g, %g]",
+                        em->lo, em->hi);
   if (em->loss == SPECOT_SHK_LOSS_QUANTILE && !(em->q > 0.0 && em->q < 1.0))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: quantile level must be in (0, 1), got %g", em->q);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "expmech: quantile level must be in (0, 1), got %g", em->q);
   if (em->loss == SPECOT_SHK_LOSS_LINREG && isnan(em->du))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: linear regression needs its sensitivity du");
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "expmech: linear regression needs its sensitivity du");
   if (em->loss > SPECOT_SHK_LOSS_LINREG)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "expmech: unknown loss %d", (int)em->loss);
   return SPECOT_OK;

@@ -74,7 +74,8 @@ static double row_sum_gram_avx2(const double *g, const double *nj, double ni, si
   __m256d acc = _mm256_setzero_pd();
   size_t j = 0;
   for (; j + 4 <= tj; j += 4) {
-    const __m256d r2 = _mm256_fnmadd_pd(two, _mm256_loadu_pd(g + j), _mm256_add_pd(vni, _mm256_loadu_pd(nj + j)));
+    const __m256d r2 =
+        _mm256_fnmadd_pd(two, _mm256_loadu_pd(g + j), _mm256_add_pd(vni, _mm256_loadu_pd(nj + j)));
     acc = _mm256_add_pd(acc, Sleef_expd4_u10avx2(_mm256_mul_pd(vc, _mm256_max_pd(r2, zero))));
   }
   double lanes[4];
@@ -105,7 +106,8 @@ static double sum_exp_avx512(const double *a, size_t len, double shift) {
   return s;
 }
 
-static double row_sum_soa_avx512(const double *x, const double *cols, size_t tj, size_t d, double c) {
+static double row_sum_soa_avx512(const double *x, const double *cols, size_t tj, size_t d,
+                                 double c) {
   const __m512d vc = _mm512_set1_pd(-c);
   __m512d acc = _mm512_setzero_pd();
   size_t j = 0;
@@ -125,13 +127,15 @@ static double row_sum_soa_avx512(const double *x, const double *cols, size_t tj,
   }
   return s;
 }
-static double row_sum_gram_avx512(const double *g, const double *nj, double ni, size_t tj, double c) {
+static double row_sum_gram_avx512(const double *g, const double *nj, double ni, size_t tj,
+                                  double c) {
   const __m512d vc = _mm512_set1_pd(-c), vni = _mm512_set1_pd(ni), zero = _mm512_setzero_pd();
   const __m512d two = _mm512_set1_pd(2.0);
   __m512d acc = _mm512_setzero_pd();
   size_t j = 0;
   for (; j + 8 <= tj; j += 8) {
-    const __m512d r2 = _mm512_fnmadd_pd(two, _mm512_loadu_pd(g + j), _mm512_add_pd(vni, _mm512_loadu_pd(nj + j)));
+    const __m512d r2 =
+        _mm512_fnmadd_pd(two, _mm512_loadu_pd(g + j), _mm512_add_pd(vni, _mm512_loadu_pd(nj + j)));
     acc = _mm512_add_pd(acc, Sleef_expd8_u10avx512f(_mm512_mul_pd(vc, _mm512_max_pd(r2, zero))));
   }
   double s = _mm512_reduce_add_pd(acc);
@@ -144,7 +148,8 @@ static double row_sum_gram_avx512(const double *g, const double *nj, double ni, 
 #pragma GCC pop_options
 #endif
 
-static double row_sum_soa_scalar(const double *x, const double *cols, size_t tj, size_t d, double c) {
+static double row_sum_soa_scalar(const double *x, const double *cols, size_t tj, size_t d,
+                                 double c) {
   double s = 0.0;
   for (size_t j = 0; j < tj; ++j) {
     double r2 = 0.0;
@@ -154,7 +159,8 @@ static double row_sum_soa_scalar(const double *x, const double *cols, size_t tj,
   return s;
 }
 
-static double row_sum_gram(const double *g, const double *nj, double ni, size_t tj, double c, int simd) {
+static double row_sum_gram(const double *g, const double *nj, double ni, size_t tj, double c,
+                           int simd) {
 #ifdef SHK_HAVE_AVX2
   if (simd == 2) return row_sum_gram_avx512(g, nj, ni, tj, c);
   if (simd) return row_sum_gram_avx2(g, nj, ni, tj, c);
@@ -268,8 +274,7 @@ static void kde_row_tile(const specot_shk_ws *ws, const double *X, size_t i0, si
   }
 }
 
-void specot__shk_kde_lse(specot_shk_ws *ws, const double *X, double c, int self_term,
-                         double *out) {
+void specot__shk_kde_lse(specot_shk_ws *ws, const double *X, double c, int self_term, double *out) {
   const size_t N = ws->N, d = ws->d;
   double *m = ws->lse_max;
   if (d > 3)

@@ -43,10 +43,12 @@ specot_status specot_shk_gauss_ode(specot_ctx *ctx, const specot_shk_gauss1d *g,
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk gauss ode: means must be finite");
   if (!(g->lambda >= 0.0) || !(g->h >= 0.0) || !(t >= 0.0) || !isfinite(g->lambda) ||
       !isfinite(g->h) || !isfinite(t))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk gauss ode: lambda, h and t must be >= 0 and finite");
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk gauss ode: lambda, h and t must be >= 0 and finite");
   const double hmax = 1e-4;
   const double steps = ceil(t / hmax);
-  if (steps > 1e9) return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "shk gauss ode: t = %g is too long", t);
+  if (steps > 1e9)
+    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "shk gauss ode: t = %g is too long", t);
   const size_t n = (size_t)steps;
   const double h = n ? t / (double)n : 0.0;
   double a = 1.0 / g->var0, b = g->mean0 / g->var0;
@@ -59,7 +61,8 @@ specot_status specot_shk_gauss_ode(specot_ctx *ctx, const specot_shk_gauss1d *g,
     a += h / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4);
     b += h / 6.0 * (b1 + 2.0 * b2 + 2.0 * b3 + b4);
     if (!(a > 0.0) || !isfinite(b))
-      return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "shk gauss ode: the precision left (0, inf) at t = %g",
+      return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
+                          "shk gauss ode: the precision left (0, inf) at t = %g",
                           (double)(k + 1) * h);
   }
   *var = 1.0 / a;

@@ -22,9 +22,9 @@ void specot_shk_potential_free(specot_shk_potential *pot) {
 
 typedef struct mixture {
   size_t K, d;
-  double *logc;   /* K: log w_k - (1/2) log det(2 pi C_k) */
-  double *means;  /* K x d */
-  double *prec;   /* K x d x d, full symmetric */
+  double *logc;  /* K: log w_k - (1/2) log det(2 pi C_k) */
+  double *means; /* K x d */
+  double *prec;  /* K x d x d, full symmetric */
 } mixture;
 
 static void mixture_free(void *p) {
@@ -50,8 +50,8 @@ static double component(const mixture *m, size_t k, const double *x, double r, d
   return m->logc[k] - 0.5 * q;
 }
 
-static specot_status mixture_eval(void *user, specot_ctx *ctx, const double *x, size_t d,
-                                  double *V, double *grad) {
+static specot_status mixture_eval(void *user, specot_ctx *ctx, const double *x, size_t d, double *V,
+                                  double *grad) {
   (void)ctx;
   (void)d;
   const mixture *m = user;
@@ -99,22 +99,25 @@ static specot_status check_mixture(specot_ctx *ctx, size_t K, size_t d, const do
   if (K == 0 || d == 0)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk mixture: need K >= 1 components and d >= 1");
   if (d > 46340 || K > SIZE_MAX / (d * d))
-    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "shk mixture: K = %zu, d = %zu is too large", K, d);
+    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "shk mixture: K = %zu, d = %zu is too large", K,
+                        d);
   for (size_t k = 0; k < K; ++k)
     if (!(weights[k] > 0.0) || !isfinite(weights[k]))
-      return specot__fail(ctx, SPECOT_ERR_INVALID, "shk mixture: weight %zu must be > 0 and finite, got %g",
-                          k, weights[k]);
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "shk mixture: weight %zu must be > 0 and finite, got %g", k, weights[k]);
   if (!specot__all_finite(means, K * d))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk mixture: means contain a non-finite value");
   if (!covs) return SPECOT_OK;
   for (size_t k = 0; k < K; ++k) {
     const double *C = covs + k * d * d;
     if (!specot__all_finite(C, d * d))
-      return specot__fail(ctx, SPECOT_ERR_INVALID, "shk mixture: covariance %zu has a non-finite entry", k);
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "shk mixture: covariance %zu has a non-finite entry", k);
     for (size_t a = 0; a < d; ++a)
       for (size_t b = a + 1; b < d; ++b)
         if (fabs(C[a * d + b] - C[b * d + a]) > 1e-12 * (fabs(C[a * d + a]) + fabs(C[b * d + b])))
-          return specot__fail(ctx, SPECOT_ERR_INVALID, "shk mixture: covariance %zu is not symmetric", k);
+          return specot__fail(ctx, SPECOT_ERR_INVALID,
+                              "shk mixture: covariance %zu is not symmetric", k);
   }
   return SPECOT_OK;
 }
@@ -189,8 +192,8 @@ specot_status specot_shk_potential_double_well(specot_ctx *ctx, size_t d, double
   memset(out, 0, sizeof *out);
   if (d == 0) return specot__fail(ctx, SPECOT_ERR_INVALID, "shk double well: d must be >= 1");
   if (!(barrier > 0.0) || !isfinite(barrier))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk double well: barrier must be > 0 and finite, got %g",
-                        barrier);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk double well: barrier must be > 0 and finite, got %g", barrier);
   double_well *w = malloc(sizeof *w);
   if (!w) return specot__fail(ctx, SPECOT_ERR_NOMEM, "shk double well: out of memory");
   w->barrier = barrier;

@@ -15,18 +15,20 @@ static specot_status validate(specot_ctx *ctx, const specot_shk_ws *ws, const sp
                               const specot_shk_potential *pot, const double *X) {
   if (!pot || !pot->fn) return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: no potential given");
   if (pot->d && pot->d != ws->d)
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: potential is for d = %zu, particles have d = %zu",
-                        pot->d, ws->d);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk: potential is for d = %zu, particles have d = %zu", pot->d, ws->d);
   if (!(o->dt > 0.0) || !isfinite(o->dt))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: dt must be > 0 and finite, got %g", o->dt);
   if (!(o->lambda >= 0.0) || !isfinite(o->lambda))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: lambda must be >= 0 and finite, got %g", o->lambda);
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: lambda must be >= 0 and finite, got %g",
+                        o->lambda);
   if (!(o->bandwidth >= 0.0) || !isfinite(o->bandwidth))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: bandwidth must be >= 0 and finite, got %g",
                         o->bandwidth);
   if (o->stride == 0) return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: stride must be >= 1");
   if (o->rate != SPECOT_SHK_RATE_PLAIN)
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: only the plain rate log rhohat + V is implemented");
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk: only the plain rate log rhohat + V is implemented");
   if (o->kde != SPECOT_SHK_KDE_EXACT && o->kde != SPECOT_SHK_KDE_SUBSAMPLE)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: unknown KDE method %d", (int)o->kde);
   if (o->kde == SPECOT_SHK_KDE_SUBSAMPLE && o->kde_subsample == 0)
@@ -35,8 +37,9 @@ static specot_status validate(specot_ctx *ctx, const specot_shk_ws *ws, const sp
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: max_events_warn is NaN");
   for (size_t i = 0; i < ws->N * ws->d; ++i)
     if (!isfinite(X[i]))
-      return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: initial particle %zu has a non-finite coordinate %zu",
-                          i / ws->d, i % ws->d);
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "shk: initial particle %zu has a non-finite coordinate %zu", i / ws->d,
+                          i % ws->d);
   return SPECOT_OK;
 }
 
@@ -57,9 +60,9 @@ static specot_status eval_all(specot_ctx *ctx, specot_shk_ws *ws, const specot_s
   }
   for (size_t i = 0; i < N; ++i)
     if (ws->bad[i])
-      return specot__fail(ctx, SPECOT_ERR_INVALID,
-                          "shk: potential returned a non-finite value or error at particle %zu, step %zu",
-                          i, step);
+      return specot__fail(
+          ctx, SPECOT_ERR_INVALID,
+          "shk: potential returned a non-finite value or error at particle %zu, step %zu", i, step);
   return SPECOT_OK;
 }
 
@@ -177,9 +180,10 @@ specot_status specot_shk_run(specot_ctx *ctx, specot_shk_ws *ws, const specot_sh
     ++st->steps;
   }
   if (coarse)
-    return specot__fail(ctx, SPECOT_WARN_INACCURATE,
-                        "shk: coarse birth-death step: lambda*max|beta|*tau = %.3g > max_events_warn = %g "
-                        "(first at step %zu); reduce dt or stride",
-                        st->max_rate_tau, opts->max_events_warn, coarse_step);
+    return specot__fail(
+        ctx, SPECOT_WARN_INACCURATE,
+        "shk: coarse birth-death step: lambda*max|beta|*tau = %.3g > max_events_warn = %g "
+        "(first at step %zu); reduce dt or stride",
+        st->max_rate_tau, opts->max_events_warn, coarse_step);
   return SPECOT_OK;
 }

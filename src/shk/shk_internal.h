@@ -13,19 +13,19 @@
 
 struct specot_shk_ws {
   size_t N, d;
-  size_t step;            /* global step counter n */
-  int nthreads;           /* OpenMP threads the tiles were sized for */
-  int simd;               /* 0 libm, 1 AVX2 + SLEEF, 2 AVX-512F + SLEEF exp kernels */
-  double *V;              /* N: V(x_i) of the current positions */
-  double *grad;           /* N x d: grad V(x_i) of the current positions */
-  double *beta;           /* N: log rhohat, then beta, then bbar */
-  double *lse_max;        /* N: running max of the log-sum-exp */
-  double *norms;          /* N: |x_i|^2 (d >= 4) */
-  double *tiles;          /* nthreads x SHK_TILE x SHK_TILE */
-  size_t *events;         /* N: event list */
-  size_t *refs;           /* N: subsample reference indices */
+  size_t step;                /* global step counter n */
+  int nthreads;               /* OpenMP threads the tiles were sized for */
+  int simd;                   /* 0 libm, 1 AVX2 + SLEEF, 2 AVX-512F + SLEEF exp kernels */
+  double *V;                  /* N: V(x_i) of the current positions */
+  double *grad;               /* N x d: grad V(x_i) of the current positions */
+  double *beta;               /* N: log rhohat, then beta, then bbar */
+  double *lse_max;            /* N: running max of the log-sum-exp */
+  double *norms;              /* N: |x_i|^2 (d >= 4) */
+  double *tiles;              /* nthreads x SHK_TILE x SHK_TILE */
+  size_t *events;             /* N: event list */
+  size_t *refs;               /* N: subsample reference indices */
   unsigned char *overwritten; /* N */
-  int *bad;               /* N: per-particle potential failures (parallel loop) */
+  int *bad;                   /* N: per-particle potential failures (parallel loop) */
 };
 
 /* Sum_k exp(a_k - shift) over len entries (a_k may be -inf). */

@@ -63,8 +63,8 @@ specot_status specot_shk_ws_alloc(specot_ctx *ctx, size_t N, size_t d, specot_sh
   ws->refs = malloc(N * sizeof *ws->refs);
   ws->overwritten = malloc(N);
   ws->bad = malloc(N * sizeof *ws->bad);
-  if (!ws->V || !ws->grad || !ws->beta || !ws->lse_max || !ws->norms || !ws->tiles ||
-      !ws->events || !ws->refs || !ws->overwritten || !ws->bad) {
+  if (!ws->V || !ws->grad || !ws->beta || !ws->lse_max || !ws->norms || !ws->tiles || !ws->events ||
+      !ws->refs || !ws->overwritten || !ws->bad) {
     specot_shk_ws_free(ws);
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "shk: out of memory (N = %zu, d = %zu)", N, d);
   }
@@ -95,7 +95,8 @@ specot_status specot_shk_kde_log(specot_ctx *ctx, specot_shk_ws *ws, const doubl
                                  int self_term, double *log_rho) {
   specot__ctx_reset(ctx);
   if (!(h > 0.0) || !isfinite(h))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: KDE bandwidth must be > 0 and finite, got %g", h);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk: KDE bandwidth must be > 0 and finite, got %g", h);
   if (!specot__all_finite(X, ws->N * ws->d))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: KDE points contain a non-finite value");
   specot__shk_kde_lse(ws, X, 1.0 / (2.0 * h * h), self_term, log_rho);
@@ -105,14 +106,15 @@ specot_status specot_shk_kde_log(specot_ctx *ctx, specot_shk_ws *ws, const doubl
 }
 
 specot_status specot_shk_kde_log_subsample(specot_ctx *ctx, specot_shk_ws *ws, const double *X,
-                                           double h, size_t M, specot_rng *rng,
-                                           double *log_rho) {
+                                           double h, size_t M, specot_rng *rng, double *log_rho) {
   specot__ctx_reset(ctx);
   const size_t N = ws->N, d = ws->d;
   if (!(h > 0.0) || !isfinite(h))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: KDE bandwidth must be > 0 and finite, got %g", h);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk: KDE bandwidth must be > 0 and finite, got %g", h);
   if (M == 0 || M > N)
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "shk: KDE subsample M = %zu must be in [1, N = %zu]", M, N);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "shk: KDE subsample M = %zu must be in [1, N = %zu]", M, N);
   for (size_t r = 0; r < M; ++r) ws->refs[r] = (size_t)specot_rng_below(rng, N);
   const double c = 1.0 / (2.0 * h * h), cst = kde_norm(N, d, h);
 #pragma omp parallel for schedule(static) num_threads(ws->nthreads) if (N * M * d > 100000)

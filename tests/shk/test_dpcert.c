@@ -37,9 +37,12 @@ static void case1(void **state) {
   assert_close(c.sampling_error, 0.606925910517, RT, 0);
   assert_close(c.intrinsic, 4, RT, 0);
   const double eps[4] = {0, 0.1, 0.25, 0.5};
-  const double br[4] = {2.128609526583e-01, 1.744163700953e-01, 1.209554812697e-01, 4.799659675854e-02};
-  const double rr[4] = {4.072686502678e-01, 3.760996001560e-01, 3.230932659720e-01, 2.150099330768e-01};
-  const double cks[4] = {2.581827098748e-01, 2.120570563638e-01, 1.492228294351e-01, 6.982392511168e-02};
+  const double br[4] = {2.128609526583e-01, 1.744163700953e-01, 1.209554812697e-01,
+                        4.799659675854e-02};
+  const double rr[4] = {4.072686502678e-01, 3.760996001560e-01, 3.230932659720e-01,
+                        2.150099330768e-01};
+  const double cks[4] = {2.581827098748e-01, 2.120570563638e-01, 1.492228294351e-01,
+                         6.982392511168e-02};
   for (int k = 0; k < 4; ++k) {
     assert_close(specot_dpcert_delta_br(eps[k], c.eta), br[k], RT, 0);
     assert_close(specot_dpcert_delta_rr(eps[k], c.eta), rr[k], RT, 0);
@@ -117,8 +120,10 @@ static void other_checks(void **state) {
   const double g = (sqrt(5.0) - 1) / 2;
   for (int it = 0; it < 200; ++it) {
     const double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-    if (two_point_kl(eta, x1) < two_point_kl(eta, x2)) lo = x1;
-    else hi = x2;
+    if (two_point_kl(eta, x1) < two_point_kl(eta, x2))
+      lo = x1;
+    else
+      hi = x2;
   }
   const double kl2 = two_point_kl(eta, 0.5 * (lo + hi));
   assert_close(kl2, 4.967229817697e-02, RT, 0);
@@ -185,10 +190,14 @@ static void errors(void **state) {
   specot_dpcert_opts o = base(1, 1, 1, 2);
   assert_int_equal(specot_dpcert_shk(ctx, &o, &c), SPECOT_ERR_INVALID); /* neither K nor U */
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "no certificate"));
-  struct { double du, eps0, lambda, t, K, U; const char *word; } bad[] = {
-      {0, 1, 1, 1, 0, NAN, "du"},      {NAN, 1, 1, 1, 0, NAN, "du"},   {1, -1, 1, 1, 0, NAN, "eps0"},
-      {1, INFINITY, 1, 1, 0, NAN, "eps0"}, {1, 1, 0, 1, 0, NAN, "lambda"}, {1, 1, 1, -1, 0, NAN, "t"},
-      {1, 1, 1, NAN, 0, NAN, "t"},     {1, 1, 1, 1, -1, NAN, "K"},     {1, 1, 1, 1, NAN, -2, "U"}};
+  struct {
+    double du, eps0, lambda, t, K, U;
+    const char *word;
+  } bad[] = {{0, 1, 1, 1, 0, NAN, "du"},     {NAN, 1, 1, 1, 0, NAN, "du"},
+             {1, -1, 1, 1, 0, NAN, "eps0"},  {1, INFINITY, 1, 1, 0, NAN, "eps0"},
+             {1, 1, 0, 1, 0, NAN, "lambda"}, {1, 1, 1, -1, 0, NAN, "t"},
+             {1, 1, 1, NAN, 0, NAN, "t"},    {1, 1, 1, 1, -1, NAN, "K"},
+             {1, 1, 1, 1, NAN, -2, "U"}};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
     o = base(bad[k].du, bad[k].eps0, bad[k].lambda, bad[k].t);
     o.K = bad[k].K;

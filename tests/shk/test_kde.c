@@ -14,7 +14,8 @@ static void kde_direct(const double *X, size_t N, size_t d, double h, int self, 
     for (size_t j = 0; j < N; ++j) {
       if (j == i && !self) continue;
       double r2 = 0;
-      for (size_t k = 0; k < d; ++k) r2 += (X[i * d + k] - X[j * d + k]) * (X[i * d + k] - X[j * d + k]);
+      for (size_t k = 0; k < d; ++k)
+        r2 += (X[i * d + k] - X[j * d + k]) * (X[i * d + k] - X[j * d + k]);
       const double a = -r2 / (2 * h * h);
       mx = a > mx ? a : mx;
     }
@@ -22,7 +23,8 @@ static void kde_direct(const double *X, size_t N, size_t d, double h, int self, 
     for (size_t j = 0; j < N; ++j) {
       if (j == i && !self) continue;
       double r2 = 0;
-      for (size_t k = 0; k < d; ++k) r2 += (X[i * d + k] - X[j * d + k]) * (X[i * d + k] - X[j * d + k]);
+      for (size_t k = 0; k < d; ++k)
+        r2 += (X[i * d + k] - X[j * d + k]) * (X[i * d + k] - X[j * d + k]);
       s += exp(-r2 / (2 * h * h) - mx);
     }
     out[i] = mx + log(s) - log((double)N) - 0.5 * (double)d * log(2 * 3.141592653589793 * h * h);
@@ -103,7 +105,8 @@ static void subsample_estimate(void **state) {
   assert_true(fabs(mean_rel) < 0.02);
   assert_true(mean_abs < 0.15);
   specot_ctx *ctx = specot_ctx_alloc();
-  assert_int_equal(specot_shk_kde_log_subsample(ctx, ws, X, 0.3, N + 1, &rng, sub), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_shk_kde_log_subsample(ctx, ws, X, 0.3, N + 1, &rng, sub),
+                   SPECOT_ERR_INVALID);
   assert_int_equal(specot_shk_kde_log_subsample(ctx, ws, X, 0.3, 0, &rng, sub), SPECOT_ERR_INVALID);
   specot_ctx_free(ctx);
   specot_shk_ws_free(ws);
@@ -123,8 +126,10 @@ static void silverman(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(kde_matches_direct_sum), cmocka_unit_test(far_apart_points),
-      cmocka_unit_test(subsample_estimate), cmocka_unit_test(silverman),
+      cmocka_unit_test(kde_matches_direct_sum),
+      cmocka_unit_test(far_apart_points),
+      cmocka_unit_test(subsample_estimate),
+      cmocka_unit_test(silverman),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,12 @@
 
 static double ode(double mean0, double var0, double lambda, double h, int langevin, double t,
                   double *var) {
-  specot_shk_gauss1d g = {.m = 2, .s2 = 1, .mean0 = mean0, .var0 = var0, .lambda = lambda, .h = h,
+  specot_shk_gauss1d g = {.m = 2,
+                          .s2 = 1,
+                          .mean0 = mean0,
+                          .var0 = var0,
+                          .lambda = lambda,
+                          .h = h,
                           .langevin = langevin};
   double mean;
   assert_int_equal(specot_shk_gauss_ode(NULL, &g, t, &mean, var), SPECOT_OK);
@@ -49,7 +54,8 @@ static void ts2_ts3_references(void **state) {
    * kernelised (h = 0.2) one; the exact one is 1.3069 / 0.8700 (closed form below) */
   assert_close(ode(-2, 0.25, 1, 0.2, 0, 3, &var), 1.197, 0, 1e-3);
   assert_close(var, 0.801, 0, 1e-3);
-  assert_close(ode(-2, 0.25, 1, 0, 0, 3, &var), (exp(-3) * -8 + (1 - exp(-3)) * 2) / (exp(-3) * 4 + 1 - exp(-3)), 1e-12, 0);
+  assert_close(ode(-2, 0.25, 1, 0, 0, 3, &var),
+               (exp(-3) * -8 + (1 - exp(-3)) * 2) / (exp(-3) * 4 + 1 - exp(-3)), 1e-12, 0);
   /* reaction-only ODE = closed form (3): precision e^{-t}/var0 + (1 - e^{-t})/s2 */
   for (double t = 0.25; t <= 4; t += 0.25) {
     const double e = exp(-t), a = e / 9 + (1 - e), b = (1 - e) * 2;
@@ -63,7 +69,8 @@ static void reaction_closed_form(void **state) {
   const double lr0[3] = {-1, 0.5, 2}, V[3] = {3, 0, -1};
   double out[3];
   specot_shk_reaction_logrho(3, lr0, V, 2, 0.7, out);
-  for (int i = 0; i < 3; ++i) assert_close(out[i], exp(-1.4) * lr0[i] - (1 - exp(-1.4)) * V[i], 1e-15, 1e-15);
+  for (int i = 0; i < 3; ++i)
+    assert_close(out[i], exp(-1.4) * lr0[i] - (1 - exp(-1.4)) * V[i], 1e-15, 1e-15);
   specot_shk_gauss1d g = {.m = 0, .s2 = -1, .mean0 = 0, .var0 = 1, .lambda = 1, .langevin = 1};
   double m, v;
   assert_int_equal(specot_shk_gauss_ode(NULL, &g, 1, &m, &v), SPECOT_ERR_INVALID);
@@ -150,9 +157,11 @@ static void potentials(void **state) {
   const double notpd[4] = {1, 2, 2, 1}, nonsym[4] = {1, 0.1, 0.2, 1}, wbad[1] = {-1};
   assert_int_equal(specot_shk_potential_mixture(ctx, 1, 2, w, mu, notpd, &pot), SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "positive definite"));
-  assert_int_equal(specot_shk_potential_mixture(ctx, 1, 2, w, mu, nonsym, &pot), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_shk_potential_mixture(ctx, 1, 2, w, mu, nonsym, &pot),
+                   SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "symmetric"));
-  assert_int_equal(specot_shk_potential_mixture(ctx, 1, 2, wbad, mu, NULL, &pot), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_shk_potential_mixture(ctx, 1, 2, wbad, mu, NULL, &pot),
+                   SPECOT_ERR_INVALID);
   assert_int_equal(specot_shk_potential_double_well(ctx, 1, 0, &pot), SPECOT_ERR_INVALID);
   specot_ctx_free(ctx);
 }
@@ -243,9 +252,9 @@ static void expmech(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(ts1_references), cmocka_unit_test(ts2_ts3_references),
+      cmocka_unit_test(ts1_references),       cmocka_unit_test(ts2_ts3_references),
       cmocka_unit_test(reaction_closed_form), cmocka_unit_test(perturbation_reaction_only),
-      cmocka_unit_test(potentials), cmocka_unit_test(expmech),
+      cmocka_unit_test(potentials),           cmocka_unit_test(expmech),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

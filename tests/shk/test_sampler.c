@@ -39,9 +39,13 @@ static void validations(void **state) {
   double *X = shk_normal_points(10, 1, 0, 1, 1);
   specot_rng rng;
   specot_rng_seed(&rng, 1);
-  struct { double dt, lambda, h; size_t stride; const char *word; } bad[] = {
-      {0, 1, 0.2, 1, "dt"},       {-1, 1, 0.2, 1, "dt"},     {NAN, 1, 0.2, 1, "dt"},
-      {0.1, -1, 0.2, 1, "lambda"}, {0.1, 1, -0.2, 1, "bandwidth"}, {0.1, 1, 0.2, 0, "stride"}};
+  struct {
+    double dt, lambda, h;
+    size_t stride;
+    const char *word;
+  } bad[] = {{0, 1, 0.2, 1, "dt"},           {-1, 1, 0.2, 1, "dt"},
+             {NAN, 1, 0.2, 1, "dt"},         {0.1, -1, 0.2, 1, "lambda"},
+             {0.1, 1, -0.2, 1, "bandwidth"}, {0.1, 1, 0.2, 0, "stride"}};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
     specot_shk_opts o = opts_dt(bad[k].dt);
     o.lambda = bad[k].lambda;
@@ -130,7 +134,8 @@ static void lambda0_is_ula(void **state) {
       pot.fn(pot.user, NULL, Y + i * d, d, &V, g);
       specot_rng loc;
       specot_rng_seed(&loc, key + (uint64_t)i * 0x9E3779B97F4A7C15ULL);
-      for (size_t k = 0; k < d; ++k) Y[i * d + k] += -0.05 * g[k] + sqrt(0.1) * specot_rng_normal(&loc);
+      for (size_t k = 0; k < d; ++k)
+        Y[i * d + k] += -0.05 * g[k] + sqrt(0.1) * specot_rng_normal(&loc);
     }
   }
   assert_all_close(X, Y, N * d, 1e-13, 1e-13);
@@ -191,8 +196,9 @@ static void counts_copies_threads(void **state) {
   assert_int_equal(s1.duplications, s2.duplications);
   /* stride: sweeps every 3rd step of the global counter, across two runs */
   o2.stride = 3;
-  assert_int_equal(specot_shk_run(NULL, w1, &o2, &pot2, &r1, 4, A, &s1), SPECOT_OK); /* steps 30..33 */
-  assert_int_equal(s1.sweeps, 1);                                                   /* n + 1 = 33 */
+  assert_int_equal(specot_shk_run(NULL, w1, &o2, &pot2, &r1, 4, A, &s1),
+                   SPECOT_OK);    /* steps 30..33 */
+  assert_int_equal(s1.sweeps, 1); /* n + 1 = 33 */
   specot_shk_potential_free(&pot);
   specot_shk_potential_free(&pot2);
   specot_shk_ws_free(ws);
@@ -242,7 +248,7 @@ static void subsample_kde(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(validations), cmocka_unit_test(equal_particles_no_event),
+      cmocka_unit_test(validations),    cmocka_unit_test(equal_particles_no_event),
       cmocka_unit_test(lambda0_is_ula), cmocka_unit_test(counts_copies_threads),
       cmocka_unit_test(subsample_kde),
   };
