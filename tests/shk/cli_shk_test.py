@@ -74,6 +74,20 @@ def dpcert_tests():
     check("utility" not in j, "case 5 has no utility")
     check(close(j["eta"], 0.196734670144, 1e-10), "case 5 eta")
     check(close(j["delta"][1]["delta_br"], 1.248310574398e-02, 1e-10), "case 5 delta_BR(0.1)")
+    # case 4 with a finite Theta (--n-out), --monotone, --reaction-only, --M, --kl
+    j = json.loads(run("dpcert", "--du", "0.5", "--eps0", "2", "--lambda", "2", "--t", "1", "--K", "0.25", "--U", "4",
+                       "--n-out", "1000", "--eps", "0.5", "--json").stdout)
+    check(close(j["eta_A"], 1.94549561272, 1e-10) and close(j["eta_B"], 4.16536453179, 1e-10), "case 4 etas")
+    check(close(j["delta"][0]["delta_br"], 3.089501153039e-01, 1e-10), "case 4 delta_BR(0.5)")
+    check(close(j["utility"]["intrinsic"], 3.95387763949, 1e-10) and close(j["utility"]["tv"], 0.264248688504, 1e-10),
+          "case 4 utility")
+    j = json.loads(run("dpcert", "--du", "1", "--eps0", "1", "--t", "50", "--U", "6", "--monotone", "--json").stdout)
+    check(close(j["eta"], 0.5, 1e-12), "monotone: eta -> eps0/2")
+    j = json.loads(run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--reaction-only", "--json").stdout)
+    check(close(j["eta"], 0.632120558829, 1e-11), "reaction-only eta_A without K")
+    j = json.loads(run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--M", "2", "--kl", "0.001", "--json").stdout)
+    check(close(j["eta_B"], 1 + 4 * np.exp(-1), 1e-14) and j["kl"] == 0.001, "--M and --kl")
+    run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--K", "0", "--d", "2", "--n-out", "5", expect=2)
     # text output carries the scope line first
     p = run("dpcert", "--du", "1", "--eps0", "1", "--t", "2", "--K", "0")
     check(p.stdout.startswith("mean-field certificate"), "text output starts with the scope line")
@@ -88,6 +102,10 @@ def dpcert_tests():
     check("--delta" in p.stderr, "bad --delta named")
     run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--K", "0", "--bogus", expect=2)
     check("usage" in run("dpcert", "--help").stdout, "dpcert --help")
+
+
+def bad_out(tmp):
+    return os.path.join(tmp, "never.npy")
 
 
 def shk_tests(tmp):
@@ -141,6 +159,16 @@ def shk_tests(tmp):
     j = json.loads(run("shk", "--target", "expmech", "--data", data, "--no-reaction", "--steps", "10", "-o", out,
                        "--json").stdout)
     check("error" in j["certificate"], "no certificate for plain Langevin")
+    # double well: symmetric target, x_2 ~ N(0, 1)
+    j = json.loads(run("shk", "--target", "double-well", "--dim", "2", "--barrier", "1", "--dt", "0.005",
+                       "--steps", "600", "-o", out, "--json").stdout)
+    X = np.load(out)
+    check(X.shape == (1000, 2) and abs(X[:, 1].var(ddof=1) - 1) < 0.2 and abs(j["frac_positive"] - 0.5) < 0.1,
+          "double well: var x_2 %g, frac %g" % (X[:, 1].var(ddof=1), j["frac_positive"]))
+    # subsampled KDE runs and keeps N
+    j = json.loads(run("shk", "--kde", "subsample", "--kde-m", "200", "--steps", "200", "-o", out, "--json").stdout)
+    check(np.load(out).shape == (1000, 1) and j["sweeps"] == 200, "subsampled KDE run")
+    run("shk", "--kde", "bogus", "-o", bad_out(tmp), expect=2)
     # errors: usage 2, bad input 3, no output left behind
     bad = os.path.join(tmp, "never.npy")
     run("shk", "--target", "nope", "-o", bad, expect=2)
