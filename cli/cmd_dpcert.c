@@ -13,7 +13,8 @@ static void usage(FILE *out) {
       out,
       "usage: specot dpcert --du DU --eps0 E0 --t T [--lambda L] [--K K] [--U U | --M M]\n"
       "                     [--monotone] [--reaction-only] [--kl KL] [--d D | --n-out N]\n"
-      "                     [--eps 0,0.1,...] [--delta 1e-5,...] [--json]\n"
+      "                     [--eps 0,0.1,...] [--delta 1e-5,...] [--particles N] [--stride S]\n"
+      "                     [--json]\n"
       "Privacy of one draw from the mean-field SHK law rho_t targeting the exponential\n"
       "mechanism pi_D ~ exp(-E0 u(D,.)/(2 DU)), run for time T from a data-independent start.\n"
       "  --du DU          sensitivity of the loss u (> 0, required)\n"
@@ -30,6 +31,8 @@ static void usage(FILE *out) {
       "  --d D, --n-out N utility: intrinsic term 2 D DU/E0 (convex) or (2 DU/E0)(ln N + 1)\n"
       "  --eps LIST       eps values for delta_BR(eps) (default 0,0.1,0.25,0.5,1)\n"
       "  --delta LIST     delta targets for eps(delta) (default 1e-6,1e-5,1e-3,1e-2)\n"
+      "  --particles N, --stride S  echoed in the output but NOT used: the certificate is for\n"
+      "                   the mean-field law, not the N-particle system\n"
       "  --json           JSON keys eta_A, eta_B, eta, eps_pure, kl, renyi {2,4,8}, delta\n"
       "                   [{eps, delta_br, delta_pinsker}], eps_for_delta [{delta, eps}],\n"
       "                   utility (with --U), scope\n"
@@ -144,7 +147,7 @@ int cmd_dpcert(int argc, char **argv) {
   shk_cli_cert_init(&c);
   specot_dpcert_opts *o = &c.opts;
   int json = 0, rc = 0;
-  size_t dim = 0, nout = 0;
+  size_t dim = 0, nout = 0, particles = 0, stride = 0;
   for (int i = 1; i < argc && !rc; ++i) {
     const char *a = argv[i];
     if (cli_is_help(a)) {
@@ -174,6 +177,10 @@ int cmd_dpcert(int argc, char **argv) {
       rc = cli_opt_double(cmd, argc, argv, &i, &o->kl_user, 0, INFINITY, ">= 0");
     else if (!strcmp(a, "--d"))
       rc = cli_opt_size(cmd, argc, argv, &i, &dim, 1, 1000000000, ">= 1");
+    else if (!strcmp(a, "--particles"))
+      rc = cli_opt_size(cmd, argc, argv, &i, &particles, 2, SIZE_MAX, ">= 2");
+    else if (!strcmp(a, "--stride"))
+      rc = cli_opt_size(cmd, argc, argv, &i, &stride, 1, SIZE_MAX, ">= 1");
     else if (!strcmp(a, "--n-out"))
       rc = cli_opt_size(cmd, argc, argv, &i, &nout, 1, SIZE_MAX, ">= 1");
     else if (!strcmp(a, "--eps"))
@@ -206,9 +213,14 @@ int cmd_dpcert(int argc, char **argv) {
     cli_json j;
     cli_json_begin(&j, stdout);
     shk_cli_cert_json(&j, &c, &out);
+    if (particles) cli_json_int(&j, "particles", (long long)particles); /* echoed, not used */
+    if (stride) cli_json_int(&j, "stride", (long long)stride);
     cli_json_end(&j);
   } else {
     shk_cli_cert_text(stdout, &c, &out);
+    if (particles || stride)
+      printf("(particles %zu, stride %zu: echoed, not used by the mean-field certificate)\n",
+             particles, stride);
   }
   specot_ctx_free(ctx);
   return rc;

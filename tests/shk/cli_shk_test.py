@@ -87,6 +87,9 @@ def dpcert_tests():
     check(close(j["eta"], 0.632120558829, 1e-11), "reaction-only eta_A without K")
     j = json.loads(run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--M", "2", "--kl", "0.001", "--json").stdout)
     check(close(j["eta_B"], 1 + 4 * np.exp(-1), 1e-14) and j["kl"] == 0.001, "--M and --kl")
+    j2 = json.loads(run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--M", "2", "--kl", "0.001",
+                        "--particles", "500", "--stride", "3", "--json").stdout)
+    check(j2["particles"] == 500 and j2["stride"] == 3 and j2["eta"] == j["eta"], "N, stride echoed, not used")
     run("dpcert", "--du", "1", "--eps0", "1", "--t", "1", "--K", "0", "--d", "2", "--n-out", "5", expect=2)
     # text output carries the scope line first
     p = run("dpcert", "--du", "1", "--eps0", "1", "--t", "2", "--K", "0")
