@@ -69,18 +69,18 @@ def numpy_run(n, d, steps):
     rng = np.random.default_rng(1)
     X = 2.0 * rng.standard_normal((n, d))
     timing = [0.0]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step(X, rng, 0.01, 1.0, timing)
-    total = time.perf_counter() - t0
-    return steps / total, timing[0] / total
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return steps / total, timing[0] / total, cpu / steps
 
 
 def specot_run(build, n, d, steps):
     exe = os.path.join(build, "bench_shk")
     out = subprocess.run([exe, str(n), str(d), str(steps)], capture_output=True, text=True, check=True).stdout
     f = out.split()
-    return float(f[5]), float(f[7])
+    return float(f[5]), float(f[7]), float(f[8]) / steps
 
 
 def main():
@@ -91,24 +91,26 @@ def main():
     cases = [(1000, 1, 300, 20), (1000, 2, 300, 20), (1000, 10, 300, 20),
              (10000, 1, 20, 2), (10000, 2, 20, 2), (10000, 10, 20, 2)]
     print("== shk: SHK sampler steps/s (ULA + exact-KDE birth-death every step), N(0, I_d) target ==")
-    print("%7s %3s %14s %14s %8s %12s %12s" % ("N", "d", "numpy step/s", "specot step/s", "ratio",
-                                               "numpy KDE %", "specot KDE %"))
-    for n, d, ss, ns in cases:
-        ours, our_kde = specot_run(build, n, d, ss)
-        theirs, their_kde = numpy_run(n, d, ns)
-        print("%7d %3d %14.3f %14.3f %8.1f %12.0f %12.0f" % (n, d, theirs, ours, ours / theirs, 100 * their_kde,
-                                                           100 * min(our_kde, 1.0)))
+    print("wall: steps/s; cpu: process CPU seconds per step (all threads), steadier on a loaded machine")
+    print("%7s %3s %13s %13s %7s %11s %11s %7s %8s %8s" % ("N", "d", "numpy step/s", "specot step/s", "ratio",
+                                                          "numpy cpu/s", "specot cpu/s", "ratio", "numpy KDE",
+                                                          "spc KDE"))
+    def row(n, d, ss, ns):
+        ours, our_kde, our_cpu = specot_run(build, n, d, ss)
+        theirs, their_kde, their_cpu = numpy_run(n, d, ns)
+        print("%7d %3d %13.4g %13.4g %7.1f %11.4g %11.4g %7.1f %7.0f%% %7.0f%%" % (
+            n, d, theirs, ours, ours / theirs, their_cpu, our_cpu, their_cpu / our_cpu, 100 * their_kde,
+            100 * min(our_kde, 1.0)))
         sys.stdout.flush()
+
+    for n, d, ss, ns in cases:
+        row(n, d, ss, ns)
     if full:
         cases = [(100000, d, 1, 1) for d in (1, 2, 10)]
     else:
         cases = []
     for n, d, ss, ns in cases:
-        ours, our_kde = specot_run(build, n, d, ss)
-        theirs, their_kde = numpy_run(n, d, ns)
-        print("%7d %3d %14.4f %14.4f %8.1f %12.0f %12.0f" % (n, d, theirs, ours, ours / theirs, 100 * their_kde,
-                                                           100 * min(our_kde, 1.0)))
-        sys.stdout.flush()
+        row(n, d, ss, ns)
 
 
 if __name__ == "__main__":
