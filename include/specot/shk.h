@@ -45,6 +45,8 @@
  * Status: 0 ok; SPECOT_ERR_INVALID for the entry validations (N < 2, d = 0,
  * dt <= 0, lambda < 0, bandwidth < 0, stride = 0, non-finite start, non-finite
  * V or grad V from the potential: the message names particle and step);
+ * SPECOT_ERR_NUMERICAL when a particle became non-finite (ULA overflow with a potential
+ * whose V stays finite at infinity: reduce dt);
  * SPECOT_WARN_INACCURATE (> 0, outputs valid) when lambda max|bbar| tau exceeded
  * opts.max_events_warn in some sweep (reduce dt or stride).
  * Thread safety: as in specot.h; a potential with thread_safe = 0 is called from

@@ -88,20 +88,23 @@ static void copy_particle(specot_shk_ws *ws, double *X, size_t dst, size_t src) 
   ws->V[dst] = ws->V[src];
 }
 
-/* One birth–death sweep with reaction time tau; updates stats. */
-static void sweep(specot_shk_ws *ws, const specot_shk_opts *o, specot_rng *rng, double *X,
-                  double tau, specot_shk_stats *st) {
+/* One birth–death sweep with reaction time tau; updates stats.  Fails only when a
+ * particle became non-finite (a potential whose V stays finite at infinity). */
+static specot_status sweep(specot_shk_ws *ws, const specot_shk_opts *o, specot_rng *rng, double *X,
+                           double tau, specot_shk_stats *st) {
   const size_t N = ws->N, d = ws->d;
   double h = o->bandwidth > 0.0 ? o->bandwidth : specot_shk_silverman(X, N, d);
   st->bandwidth = h;
   ++st->sweeps;
-  if (!(h > 0.0)) return; /* every coordinate constant: all particles equal, bbar = 0 */
+  if (h == 0.0) return SPECOT_OK; /* every coordinate constant: all equal, bbar = 0 */
   double *beta = ws->beta;
   const int subsample = o->kde == SPECOT_SHK_KDE_SUBSAMPLE && o->kde_subsample < N;
+  specot_status s;
   if (subsample)
-    specot_shk_kde_log_subsample(NULL, ws, X, h, o->kde_subsample, rng, beta);
+    s = specot_shk_kde_log_subsample(NULL, ws, X, h, o->kde_subsample, rng, beta);
   else
-    specot_shk_kde_log(NULL, ws, X, h, o->kde_self_term, beta);
+    s = specot_shk_kde_log(NULL, ws, X, h, o->kde_self_term, beta);
+  if (s) return s;
   double mean = 0.0;
   for (size_t i = 0; i < N; ++i) {
     beta[i] += ws->V[i];
@@ -143,6 +146,7 @@ static void sweep(specot_shk_ws *ws, const specot_shk_opts *o, specot_rng *rng, 
       ++st->duplications;
     }
   }
+  return SPECOT_OK;
 }
 
 specot_status specot_shk_run(specot_ctx *ctx, specot_shk_ws *ws, const specot_shk_opts *opts,
@@ -171,7 +175,11 @@ specot_status specot_shk_run(specot_ctx *ctx, specot_shk_ws *ws, const specot_sh
     }
     if (reaction && (ws->step + 1) % opts->stride == 0) {
       const double before = st->max_rate_tau;
-      sweep(ws, opts, rng, X, tau, st);
+      if (sweep(ws, opts, rng, X, tau, st))
+        return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
+                            "shk: a particle became non-finite before the sweep of step %zu "
+                            "(reduce dt)",
+                            ws->step);
       if (st->max_rate_tau > opts->max_events_warn && !(before > opts->max_events_warn)) {
         coarse = 1;
         coarse_step = ws->step;

@@ -26,6 +26,15 @@ static specot_status nan_after(void *user, specot_ctx *ctx, const double *x, siz
   return SPECOT_OK;
 }
 
+/* A potential whose V stays finite at infinity, with a huge gradient: ULA overflows. */
+static specot_status runaway(void *user, specot_ctx *ctx, const double *x, size_t d, double *V,
+                             double *grad) {
+  (void)user, (void)ctx, (void)d;
+  *V = 0.0;
+  if (grad) grad[0] = isfinite(x[0]) ? 1e308 : 0.0;
+  return SPECOT_OK;
+}
+
 static void validations(void **state) {
   (void)state;
   specot_ctx *ctx = specot_ctx_alloc();
@@ -67,6 +76,13 @@ static void validations(void **state) {
   specot_shk_ws_reset(ws);
   assert_int_equal(specot_shk_run(ctx, ws, &o, &user, &rng, 5, X, NULL), SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "particle 4, step 1"));
+  /* a particle overflowing to infinity is a numerical error before the sweep, not garbage */
+  specot_shk_potential run_away = {.fn = runaway, .d = 1};
+  specot_shk_opts big = opts_dt(10.0);
+  assert_int_equal(specot_shk_run(ctx, ws, &big, &run_away, &rng, 2, X, NULL),
+                   SPECOT_ERR_NUMERICAL);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "non-finite"));
+  for (int i = 0; i < 10; ++i) X[i] = 0.1 * i;
   specot_shk_potential wrong = shk_gauss1d(0, 1);
   wrong.d = 2;
   assert_int_equal(specot_shk_run(ctx, ws, &o, &wrong, &rng, 1, X, NULL), SPECOT_ERR_INVALID);
