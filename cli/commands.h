@@ -15,3 +15,5 @@ X("gaussian", cmd_gaussian, "certified spectral transport W_gamma^2 between two 
 X("geodesic", cmd_geodesic, "displacement interpolation mu_t along a spectral geodesic")
 X("flow", cmd_flow, "spectral particle flows (Euler / momentum / regularized-Muon Hamiltonian)")
 X("muon-step", cmd_muon_step, "one discrete Muon optimizer step (KJ / torch / Moonlight conventions)")
+X("shk", cmd_shk, "SHK birth-death Langevin sampler (Gaussian, mixture, double well, exponential mechanism)")
+X("dpcert", cmd_dpcert, "mean-field DP certificates of an SHK sampler of the exponential mechanism")
