@@ -75,8 +75,8 @@ typedef struct specot_amem specot_amem;
  * pattern's weights must be finite, >= 0, with a positive total; they are
  * normalised to sum 1.  eps > 0 (entropic blur in cost units), beta > 0.
  * sinkhorn: options of every Sinkhorn solve made with this memory (NULL =
- * ot.h defaults with tol 1e-9); the self terms OT_eps(P_k,P_k) are computed
- * here.  Everything is copied.  Statuses: OK, WARN_MAXITER, ERR_INVALID,
+ * specot_amem_sinkhorn_defaults); the self terms OT_eps(P_k,P_k) are
+ * computed here.  Everything is copied.  Statuses: OK, WARN_MAXITER, ERR_INVALID,
  * ERR_NUMERICAL, ERR_NOMEM.
  */
 SPECOT_API specot_status specot_amem_alloc(specot_ctx *ctx, size_t K, const size_t *n_k, size_t d,
@@ -84,6 +84,13 @@ SPECOT_API specot_status specot_amem_alloc(specot_ctx *ctx, size_t K, const size
                                            double beta, const specot_ot_sinkhorn_opts *sinkhorn,
                                            specot_amem **mem);
 SPECOT_API void specot_amem_free(specot_amem *mem);
+
+/* The memory's default Sinkhorn options: ot.h defaults with tol = 1e-6 (L1
+ * marginal violation, the retrieval tolerance of spec sec. 5.2) and
+ * max_iter = 1000 (POT's numItermax).  Small point clouds with near-tied
+ * assignments at eps << cost range need 10^4-10^5 iterations for 1e-6 (POT
+ * alike); the cap turns those into SPECOT_WARN_MAXITER with valid outputs. */
+SPECOT_API void specot_amem_sinkhorn_defaults(specot_ot_sinkhorn_opts *opts);
 
 /* Sizes and parameters (any output may be NULL). */
 SPECOT_API void specot_amem_info(const specot_amem *mem, size_t *K, size_t *d, double *eps,
@@ -98,8 +105,9 @@ SPECOT_API specot_status specot_amem_pattern(const specot_amem *mem, size_t k, s
 /*
  * Saves the memory into the directory `dir` (created if missing):
  * manifest.json {"format": "specot-memory", "version": 1, "K", "d", "eps",
- * "beta", "sizes": [n_k...], "self_terms": [...]} and per pattern
- * pattern_NNNN.npy (n_k x d) and weights_NNNN.npy (n_k).  Each file is
+ * "beta", "sizes": [n_k...], "self_terms": [...],
+ * "sinkhorn_tol", "sinkhorn_max_iter"} and per pattern pattern_NNNN.npy
+ * (n_k x d) and weights_NNNN.npy (n_k).  Each file is
  * written atomically and the manifest last, so a directory without a
  * manifest is never mistaken for a memory.  Statuses: OK, ERR_INVALID,
  * ERR_IO.
@@ -108,7 +116,8 @@ SPECOT_API specot_status specot_amem_save(specot_ctx *ctx, const specot_amem *me
                                           const char *dir);
 /*
  * Loads a memory saved by specot_amem_save (the self terms are recomputed
- * with `sinkhorn`, NULL = defaults).  Errors name the file: ERR_IO (no
+ * with `sinkhorn`; NULL = the saved tolerance and iteration cap on top of
+ * specot_amem_sinkhorn_defaults).  Errors name the file: ERR_IO (no
  * manifest: "not a specot memory"), ERR_FORMAT (malformed manifest, other
  * format or version, a pattern file whose shape disagrees with the
  * manifest), plus the statuses of specot_amem_alloc.

@@ -13,6 +13,12 @@
 /* Cost c(x,y) = |x - y|^2 / 2 throughout (GeomLoss p = 2). */
 #define AMEM_SCALE 0.5
 
+void specot_amem_sinkhorn_defaults(specot_ot_sinkhorn_opts *opts) {
+  specot_ot_sinkhorn_opts_init(opts);
+  opts->tol = 1e-6;
+  opts->max_iter = 1000;
+}
+
 void specot_amem_free(specot_amem *mem) {
   if (!mem) return;
   free(mem->n);
@@ -111,7 +117,7 @@ specot_status specot_amem_alloc(specot_ctx *ctx, size_t K, const size_t *n_k, si
   if (sinkhorn) {
     mem->sk = *sinkhorn;
   } else {
-    specot_ot_sinkhorn_opts_init(&mem->sk);
+    specot_amem_sinkhorn_defaults(&mem->sk);
   }
   mem->sk.warm_start = 0;
   mem->n = malloc(K * sizeof(size_t));
@@ -330,7 +336,7 @@ specot_status specot__amem_evaluate(specot_ctx *ctx, specot_amem_ws *ws, int s, 
   specot_ot_sinkhorn_opts o = mem->sk;
   o.warm_start = warm;
   long long Kl = (long long)K;
-#pragma omp parallel for schedule(dynamic) if (K > 1 && m * mem->N >= 2048)
+#pragma omp parallel for schedule(dynamic) if (K > 1 && m * mem->N >= 8192)
   for (long long kk = 0; kk < Kl; ++kk) {
     const size_t k = (size_t)kk, off = mem->off[k], n = mem->n[k];
     specot_ot_sinkhorn_result r;

@@ -59,7 +59,8 @@ specot_status specot_amem_save(specot_ctx *ctx, const specot_amem *mem, const ch
   for (size_t k = 0; k < mem->K; ++k) fprintf(fp, "%s%zu", k ? ", " : "", mem->n[k]);
   fprintf(fp, "],\n  \"self_terms\": [");
   for (size_t k = 0; k < mem->K; ++k) fprintf(fp, "%s%.17g", k ? ", " : "", mem->self[k]);
-  fprintf(fp, "]\n}\n");
+  fprintf(fp, "],\n  \"sinkhorn_tol\": %.17g,\n  \"sinkhorn_max_iter\": %zu\n}\n", mem->sk.tol,
+          mem->sk.max_iter);
   return specot__atomic_close(ctx, &af, !ferror(fp));
 }
 
@@ -67,14 +68,14 @@ specot_status specot_amem_save(specot_ctx *ctx, const specot_amem *mem, const ch
 
 typedef struct manifest {
   char format[64];
-  double version, K, d, eps, beta;
+  double version, K, d, eps, beta, tol, max_iter;
   double *sizes;
   size_t nsizes;
   int have; /* bit mask of the keys seen */
 } manifest;
 
 enum { HAVE_FORMAT = 1, HAVE_VERSION = 2, HAVE_K = 4, HAVE_D = 8, HAVE_EPS = 16,
-       HAVE_BETA = 32, HAVE_SIZES = 64 };
+       HAVE_BETA = 32, HAVE_SIZES = 64, HAVE_TOL = 128, HAVE_MAXIT = 256 };
 
 static const char *skip_ws(const char *s) {
   while (isspace((unsigned char)*s)) ++s;
@@ -173,7 +174,9 @@ static const char *parse_manifest(const char *s, manifest *mf) {
           {"K", HAVE_K, offsetof(manifest, K)},
           {"d", HAVE_D, offsetof(manifest, d)},
           {"eps", HAVE_EPS, offsetof(manifest, eps)},
-          {"beta", HAVE_BETA, offsetof(manifest, beta)}};
+          {"beta", HAVE_BETA, offsetof(manifest, beta)},
+          {"sinkhorn_tol", HAVE_TOL, offsetof(manifest, tol)},
+          {"sinkhorn_max_iter", HAVE_MAXIT, offsetof(manifest, max_iter)}};
       for (size_t q = 0; q < sizeof keys / sizeof keys[0]; ++q)
         if (!strcmp(key, keys[q].name)) {
           *(double *)(void *)((char *)mf + keys[q].at) = x;
@@ -306,7 +309,12 @@ specot_status specot_amem_load(specot_ctx *ctx, const char *dir,
   }
   for (size_t k = 0, off = 0; !st && k < K; off += n[k], ++k)
     st = read_pattern(ctx, dir, k, n[k], d, Y + off * d, b + off);
-  if (!st) st = specot_amem_alloc(ctx, K, n, d, Y, b, mf.eps, mf.beta, sinkhorn, out);
+  specot_ot_sinkhorn_opts saved;
+  specot_amem_sinkhorn_defaults(&saved);
+  if ((mf.have & HAVE_TOL) && mf.tol > 0.0) saved.tol = mf.tol;
+  if ((mf.have & HAVE_MAXIT) && whole(mf.max_iter) && mf.max_iter >= 1)
+    saved.max_iter = (size_t)mf.max_iter;
+  if (!st) st = specot_amem_alloc(ctx, K, n, d, Y, b, mf.eps, mf.beta, sinkhorn ? sinkhorn : &saved, out);
   free(mf.sizes);
   free(n);
   specot__free(Y);
