@@ -47,7 +47,9 @@ int memory_exp_level(const char *cmd, const memory_exp *e, const specot_amem *me
 /* Prints a recovery table (rows for one p_out). */
 void memory_exp_print_table(FILE *out, const memory_exp_row *rows, size_t nrows);
 
-/* `specot memory bench` (argv[0] = "bench"). */
+/* The subcommands of `specot memory` (argv[0] = the subcommand name). */
+int memory_store_main(int argc, char **argv);
+int memory_retrieve_main(int argc, char **argv);
 int memory_bench_main(int argc, char **argv);
 
 #endif

@@ -5,6 +5,9 @@
 #include "internal.h"
 #include "specot/memory.h"
 
+/* Cost c(x,y) = AMEM_SCALE |x - y|^2 = |x - y|^2 / 2 throughout (GeomLoss p = 2). */
+#define AMEM_SCALE 0.5
+
 struct specot_amem {
   size_t K, d, N;       /* patterns, dimension, total points */
   size_t *n, *off;      /* points of pattern k, its first row in Y */
