@@ -17,3 +17,4 @@ X("flow", cmd_flow, "spectral particle flows (Euler / momentum / regularized-Muo
 X("muon-step", cmd_muon_step, "one discrete Muon optimizer step (KJ / torch / Moonlight conventions)")
 X("shk", cmd_shk, "SHK birth-death Langevin sampler (Gaussian, mixture, double well, exponential mechanism)")
 X("dpcert", cmd_dpcert, "mean-field DP certificates of an SHK sampler of the exponential mechanism")
+X("memory", cmd_memory, "associative memory of point clouds: store, retrieve (SHK flow), bench vs Hopfield")
