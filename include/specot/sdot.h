@@ -233,6 +233,74 @@ SPECOT_API specot_status specot_sdot_solve_newton(specot_ctx *ctx, const specot_
                                                   const specot_sdot_newton_opts *opts, double *h,
                                                   specot_sdot_result *res);
 
+/* ------------------------------------------------------------------------ */
+/* Smoothed Brenier potential and maps (aeot.md sec. 2), AE-OT generator    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Maps of heights h evaluated at N points X (N x d) into out (N x d):
+ *   HARD:   T_h(x) = y_{j*(x)} (the OT map; reproduces targets);
+ *   SOFT:   grad u_tau(x) = sum_j p_j(x) y_j, p = softmax(pi(x)/tau), the
+ *           gradient of u_tau(x) = tau log sum_j exp(pi_j(x)/tau) (always
+ *           computed with the max shift M + tau log sum exp((pi_j - M)/tau));
+ *   MASKED: p_j proportional to exp(pi_j/tau) 1[theta(j*, j) < theta_max],
+ *           with theta the facet angle below: the soft-max restricted to
+ *           planes at a small angle to the best one (no mass between clusters).
+ * tau > 0 (absolute, units of pi) is used by SOFT and MASKED; theta_max in
+ * radians (MASKED; >= pi gives SOFT).  Optional outputs: u_tau[N] (the
+ * smoothed potential, unmasked), neff[N] = 1 / sum_j p_j^2 (effective number
+ * of targets, 1 = hard).  Bounds (tested): u <= u_tau <= u + tau log n,
+ * |grad u_tau - T_h| <= diam(Y) (1 - p_{j*}).  Cost O(N n d); the MASKED map
+ * adds O(N n d) for the angles.  Statuses: OK, ERR_INVALID (tau <= 0 for
+ * SOFT/MASKED, theta_max <= 0, shapes), ERR_NOMEM.
+ */
+typedef enum specot_sdot_map_kind {
+  SPECOT_SDOT_MAP_HARD = 0,
+  SPECOT_SDOT_MAP_SOFT = 1,
+  SPECOT_SDOT_MAP_MASKED = 2
+} specot_sdot_map_kind;
+SPECOT_API specot_status specot_sdot_map(specot_ctx *ctx, specot_sdot_ws *ws,
+                                         const specot_sdot_problem *prob, const double *h,
+                                         specot_sdot_map_kind kind, double tau, double theta_max,
+                                         size_t N, const double *X, double *out, double *u_tau,
+                                         double *neff);
+
+/* AE-OT's facet angle between planes a and b: theta = arccos(n_a . n_b) with
+ * n_j = (y_j, -1)/|(y_j, -1)| in R^{d+1}; in [0, pi]. */
+SPECOT_API double specot_sdot_facet_angle(const specot_sdot_problem *prob, size_t a, size_t b);
+
+/* The unit-free smoothing rule (sec. 2.1): tau = kappa * median over the N
+ * points of (best - second best plane value).  kappa > 0 (the spec suggests
+ * [0.1, 1]).  Statuses: OK, ERR_INVALID (kappa <= 0, n = 1, N = 0, median 0). */
+SPECOT_API specot_status specot_sdot_tau_gap(specot_ctx *ctx, specot_sdot_ws *ws,
+                                             const specot_sdot_problem *prob, const double *h,
+                                             double kappa, size_t N, const double *X, double *tau);
+
+/*
+ * AE-OT's released generator (pyOMT demo1/demo2, sec. 3.2).  For each source
+ * point x_k take the top_k planes I_0..I_{top_k-1}; candidate pairs (I_0, I_i),
+ * i >= 1, kept when theta(I_0, I_i) < theta_max; pairs are sorted (a < b) and
+ * de-duplicated; one_per_first = 1 keeps one pair per first index (demo2's
+ * np.unique); the pair list is shuffled (rng).  Output sample i (count of them)
+ * uses pair i mod npairs: (1 - lambda) y_a + lambda y_b, lambda ~ U(0, 1) when
+ * opts.lambda < 0 (demo1) else fixed (demo2: 0.75).  *npairs gets the number of
+ * pairs.  With no admissible pair the outputs are the hard-map targets of the
+ * first points and SPECOT_WARN_INACCURATE is returned.
+ */
+typedef struct specot_sdot_aeot_opts {
+  size_t top_k;      /* planes per point, >= 2 (default 2: demo1; demo2 uses 20) */
+  double theta_max;  /* angle threshold in radians (default 0.4: 8 Gaussians) */
+  double lambda;     /* interpolation weight in [0, 1], < 0 = uniform random (default -1) */
+  int one_per_first; /* 1 = keep one pair per first index (default 0) */
+} specot_sdot_aeot_opts;
+SPECOT_API void specot_sdot_aeot_opts_init(specot_sdot_aeot_opts *opts);
+SPECOT_API specot_status specot_sdot_generate_aeot(specot_ctx *ctx, specot_sdot_ws *ws,
+                                                   const specot_sdot_problem *prob,
+                                                   const double *h,
+                                                   const specot_sdot_aeot_opts *opts, size_t N,
+                                                   const double *X, specot_rng *rng, size_t count,
+                                                   double *out, size_t *npairs);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,7 +29,7 @@ void sdot__assign_block(specot_sdot_ws *ws, const double *Y, const double *h, si
   }
 }
 
-static specot_status check_call(specot_ctx *ctx, const specot_sdot_ws *ws,
+specot_status sdot__check_call(specot_ctx *ctx, const specot_sdot_ws *ws,
                                 const specot_sdot_problem *prob, const double *h) {
   specot_status st = specot_sdot_check(ctx, prob);
   if (st) return st;
@@ -47,7 +47,7 @@ specot_status specot_sdot_cells(specot_ctx *ctx, specot_sdot_ws *ws, const speco
                                 const double *h, size_t N, const double *X, size_t *idx,
                                 double *best, double *gap, double *mass) {
   specot__ctx_reset(ctx);
-  specot_status st = check_call(ctx, ws, prob, h);
+  specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
   if (N > 0 && !X) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: NULL source points");
   if (mass) memset(mass, 0, prob->n * sizeof *mass);
@@ -70,7 +70,7 @@ specot_status specot_sdot_energy(specot_ctx *ctx, specot_sdot_ws *ws, const spec
                                  const double *h, size_t N, const double *X, double *energy,
                                  double *grad) {
   specot__ctx_reset(ctx);
-  specot_status st = check_call(ctx, ws, prob, h);
+  specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
   if (N == 0 || !X) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: empty source sample");
   double *counts = grad ? grad : ws->counts;
@@ -118,7 +118,7 @@ specot_status specot_sdot_evaluate(specot_ctx *ctx, specot_sdot_ws *ws, const sp
                                    const double *h, size_t samples, specot_rng *rng, double *mass,
                                    double *max_rel_error, size_t *empty_cells, double *energy) {
   specot__ctx_reset(ctx);
-  specot_status st = check_call(ctx, ws, prob, h);
+  specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
   if (samples == 0 || !rng)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: evaluation needs samples > 0 and an RNG");

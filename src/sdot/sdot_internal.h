@@ -58,6 +58,10 @@ static inline double sdot__nu(const specot_sdot_problem *prob, size_t j) {
 void sdot__mass_summary(const specot_sdot_problem *prob, const double *mass, double *max_rel,
                         size_t *empty);
 
+/* Problem check plus a workspace of matching size and finite heights h. */
+specot_status sdot__check_call(specot_ctx *ctx, const specot_sdot_ws *ws,
+                               const specot_sdot_problem *prob, const double *h);
+
 /* h -= mean(h). */
 void sdot__center(double *h, size_t n);
 
