@@ -143,12 +143,14 @@ SPECOT_API specot_status specot_aeot_precision_recall(specot_ctx *ctx, size_t nr
 
 /* k-NN labels of G against the labelled training set T: hist[nclasses]
  * (fraction per class), ambiguous fraction (top vote share < 0.6), median
- * distance to the nearest training sample.  labels[] in 0..nclasses-1. */
+ * distance to the nearest training sample; optional per-sample label pred[ngen]
+ * (majority, lowest class on ties) and its vote share[ngen].  labels[] in
+ * 0..nclasses-1.  Any output may be NULL. */
 SPECOT_API specot_status specot_aeot_knn_labels(specot_ctx *ctx, size_t ntrain, const double *T,
                                                 const int *labels, size_t nclasses, size_t ngen,
                                                 const double *G, size_t dim, size_t k,
                                                 double *hist, double *ambiguous,
-                                                double *median_nn);
+                                                double *median_nn, int *pred, double *share);
 
 #ifdef __cplusplus
 }

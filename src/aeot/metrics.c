@@ -145,7 +145,8 @@ static int cmp_double(const void *a, const void *b) {
 specot_status specot_aeot_knn_labels(specot_ctx *ctx, size_t ntrain, const double *T,
                                      const int *labels, size_t nclasses, size_t ngen,
                                      const double *G, size_t dim, size_t k, double *hist,
-                                     double *ambiguous, double *median_nn) {
+                                     double *ambiguous, double *median_nn, int *pred,
+                                     double *share) {
   specot__ctx_reset(ctx);
   if (!T || !labels || !G || nclasses == 0 || dim == 0 || k == 0 || ntrain < k || ngen == 0)
     return specot__fail(ctx, SPECOT_ERR_INVALID,
@@ -176,6 +177,8 @@ specot_status specot_aeot_knn_labels(specot_ctx *ctx, size_t ntrain, const doubl
       for (size_t c = 1; c < nclasses; ++c)
         if (votes[c] > votes[top]) top = c;
       if (hist) hist[top] += 1.0 / (double)ngen;
+      if (pred) pred[i0 + r] = (int)top;
+      if (share) share[i0 + r] = votes[top] / (double)k;
       amb += votes[top] / (double)k < 0.6;
       nn[i0 + r] = sqrt(best[0]);
     }

@@ -276,15 +276,20 @@ static void test_knn_labels(void **state) {
     T[2 * i] = lab[i] ? x : -x;
     T[2 * i + 1] = 0.01 * (double)(i / 2);
   }
-  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med), SPECOT_OK);
+  int pred[2];
+  double share[2];
+  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med, pred, share), SPECOT_OK);
   assert_close(hist[0], 0.5, 0.0, 0.0);
+  assert_int_equal(pred[0], 0);
+  assert_int_equal(pred[1], 1);
+  assert_close(share[1], 1.0, 0.0, 0.0);
   assert_close(amb, 0.0, 0.0, 0.0);
   /* the query (0, 0.3) sees the 10 near points, 5 of each class: ambiguous */
-  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 1, G + 4, 2, 10, hist, &amb, &med), SPECOT_OK);
+  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 1, G + 4, 2, 10, hist, &amb, &med, NULL, NULL), SPECOT_OK);
   assert_close(amb, 1.0, 0.0, 0.0);
   assert_close(med, hypot(1.0, 0.26), 0.0, 1e-12);
   lab[3] = 7;
-  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med, NULL, NULL), SPECOT_ERR_INVALID);
 }
 
 int main(void) {
