@@ -59,6 +59,9 @@ specot_status specot_aeot_digits_load(specot_ctx *ctx, const char *path, specot_
   if (!pix || !lab || !line) st = specot__fail(ctx, SPECOT_ERR_NOMEM, "digits: out of memory");
   double row[DIGITS_COLS];
   while (!st && gzgets(gz, line, LINE_MAX_LEN)) {
+    int zcheck = Z_OK;
+    gzerror(gz, &zcheck);
+    if (zcheck != Z_OK && zcheck != Z_STREAM_END) break; /* a partial last line: reported below */
     if (line[0] == '\n' || line[0] == '\0') continue;
     const int c = parse_row(line, row);
     if (c != DIGITS_COLS) {
