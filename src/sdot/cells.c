@@ -93,11 +93,16 @@ void sdot__accumulate(specot_sdot_ws *ws, const specot_sdot_problem *prob, const
                       sdot__stream *s, size_t total, double eps, double *counts,
                       double *sum_best) {
   const size_t n = prob->n;
+  const int fast = ws->fast && eps <= 0.0;
   double sum = 0.0;
+  if (fast) sdot__fast_prepare(prob, h, ws->yt, ws->hp, ws->np);
   for (size_t k0 = 0; k0 < total; k0 += SDOT__BLOCK) {
     const size_t rows = total - k0 < SDOT__BLOCK ? total - k0 : SDOT__BLOCK;
     sdot__stream_draw(s, rows, ws->xb);
-    sdot__assign_block(ws, prob->y, h, rows, ws->xb);
+    if (fast)
+      sdot__argmax_fast(ws->xb, rows, prob->d, ws->yt, ws->hp, ws->np, ws->idx, ws->best);
+    else
+      sdot__assign_block(ws, prob->y, h, rows, ws->xb);
     for (size_t k = 0; k < rows; ++k) {
       sum += ws->best[k];
       if (!counts) continue;

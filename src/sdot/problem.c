@@ -160,6 +160,17 @@ specot_sdot_ws *specot_sdot_ws_alloc(specot_ctx *ctx, size_t n, size_t d) {
     specot__fail(ctx, SPECOT_ERR_NOMEM, "sdot: out of memory (workspace for n = %zu)", n);
     return NULL;
   }
+  ws->np = (n + 3) / 4 * 4;
+  ws->fast = sdot__fast_available(d);
+  if (ws->fast) {
+    ws->yt = specot__alloc_doubles(ws->np * d);
+    ws->hp = specot__alloc_doubles(ws->np);
+    if (!ws->yt || !ws->hp) {
+      specot_sdot_ws_free(ws);
+      specot__fail(ctx, SPECOT_ERR_NOMEM, "sdot: out of memory (workspace for n = %zu)", n);
+      return NULL;
+    }
+  }
   ws->second = ws->best + SDOT__BLOCK;
   ws->m = ws->g + n, ws->v = ws->m + n, ws->hbar = ws->v + n, ws->hcur = ws->hbar + n;
   ws->counts = ws->hcur + n;
@@ -173,6 +184,8 @@ void specot_sdot_ws_free(specot_sdot_ws *ws) {
   free(ws->idx);
   specot__free(ws->best);
   specot__free(ws->g);
+  specot__free(ws->yt);
+  specot__free(ws->hp);
   free(ws);
 }
 

@@ -17,7 +17,21 @@ struct specot_sdot_ws {
   double *best;     /* SDOT__BLOCK */
   double *second;   /* SDOT__BLOCK */
   double *g, *m, *v, *hbar, *hcur, *counts; /* n each: solver state */
+  int fast;         /* 1: the AVX2 argmax kernel serves the hard assignment */
+  size_t np;        /* n rounded up to 4 */
+  double *yt, *hp;  /* d x np transposed targets, np padded heights (fast kernel) */
 };
+
+/* Largest d served by the register-blocked kernel (argmax_avx2.c). */
+#define SDOT__FAST_DMAX ((size_t)16)
+/* 1 when the CPU has AVX2+FMA and d <= SDOT__FAST_DMAX. */
+int sdot__fast_available(size_t d);
+/* yt (d x np) = Y^T zero-padded, hp = h padded with -inf. */
+void sdot__fast_prepare(const specot_sdot_problem *prob, const double *h, double *yt, double *hp,
+                        size_t np);
+/* idx/best of rows points against the prepared targets (no second best). */
+void sdot__argmax_fast(const double *X, size_t rows, size_t d, const double *yt, const double *hp,
+                       size_t np, size_t *idx, double *best);
 
 /* A source of points: iid from an RNG, or the Halton sequence from `next`. */
 typedef struct sdot__stream {
@@ -45,6 +59,8 @@ void sdot__assign_block(specot_sdot_ws *ws, const double *Y, const double *h, si
 /* counts[n] += number of the `total` stream points in each cell; *sum_best +=
  * sum of u_h over them (either may be NULL).  When eps > 0 the counts are the
  * soft-max probabilities softmax(pi/eps) summed instead. */
+/* Uses the fast kernel for the hard case when ws->fast (set at allocation;
+ * sdot__set_fast switches it, for tests). */
 void sdot__accumulate(specot_sdot_ws *ws, const specot_sdot_problem *prob, const double *h,
                       sdot__stream *s, size_t total, double eps, double *counts,
                       double *sum_best);

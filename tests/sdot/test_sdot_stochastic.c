@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sdot/sdot_internal.h"
 #include "specot/sdot.h"
 #include "test_support.h"
 
@@ -209,6 +210,38 @@ static void test_halton(void **state) {
   free(X);
 }
 
+/* The AVX2 argmax kernel (solver hot loop) and the dgemm kernel give the same
+ * cells: masses from the same evaluation stream agree up to points within
+ * rounding of a facet (at most 2 of 10^5 here). */
+static void test_fast_kernel_matches_dgemm(void **state) {
+  (void)state;
+  for (size_t d = 1; d <= 9; d += 4) {
+    const size_t n = 37 + d, N = 100000;
+    specot_rng rng;
+    specot_rng_seed(&rng, 40 + d);
+    double *y = malloc(n * d * sizeof *y), *h = malloc(n * sizeof *h);
+    double *m1 = malloc(n * sizeof *m1), *m2 = malloc(n * sizeof *m2), e1, e2;
+    specot_rng_fill_normal(&rng, y, n * d, 0.0, 0.3);
+    specot_rng_fill_normal(&rng, h, n, 0.0, 0.02);
+    specot_sdot_problem p = problem(n, d, y, NULL, SPECOT_SDOT_CUBE);
+    specot_sdot_ws *ws = specot_sdot_ws_alloc(NULL, n, d);
+    const int had_fast = ws->fast;
+    specot_rng r1, r2;
+    specot_rng_seed(&r1, 5), specot_rng_seed(&r2, 5);
+    assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, h, N, &r1, m1, NULL, NULL, &e1), SPECOT_OK);
+    ws->fast = 0;
+    assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, h, N, &r2, m2, NULL, NULL, &e2), SPECOT_OK);
+    ws->fast = had_fast;
+    double diff = 0.0;
+    for (size_t j = 0; j < n; ++j) diff += fabs(m1[j] - m2[j]) * (double)N;
+    assert_true(diff <= 4.0); /* each moved point changes two counts */
+    assert_close(e1, e2, 0.0, 1e-12);
+    if (!had_fast) print_message("no AVX2: both runs used the dgemm kernel\n");
+    free(y), free(h), free(m1), free(m2);
+    specot_sdot_ws_free(ws);
+  }
+}
+
 static void test_stochastic_errors(void **state) {
   (void)state;
   const double y[4] = {0, 0, 1, 1}, nu[2] = {0.5, 0.6};
@@ -257,7 +290,8 @@ int main(void) {
       cmocka_unit_test(test_invariances),  cmocka_unit_test(test_mc_gradient_fd),
       cmocka_unit_test(test_symmetry_mc),  cmocka_unit_test(test_slabs_adam),
       cmocka_unit_test(test_agreement_2d), cmocka_unit_test(test_gauss_adam_vs_newton),
-      cmocka_unit_test(test_halton),       cmocka_unit_test(test_stochastic_errors),
+      cmocka_unit_test(test_halton),       cmocka_unit_test(test_fast_kernel_matches_dgemm),
+      cmocka_unit_test(test_stochastic_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
