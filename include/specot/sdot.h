@@ -159,7 +159,7 @@ typedef struct specot_sdot_adam_opts {
   size_t batches;        /* initial batches per step (default 1) */
   size_t max_batches;    /* cap of the doubling (default 64) */
   size_t patience;       /* doubling after this many steps without progress; 0 = off (default 30) */
-  int qmc;               /* 1 = the same Halton points every step (pyOMT's reset Sobol); 0 = iid (default 0) */
+  int qmc;               /* 1 = the same Halton points every step (pyOMT's reset Sobol; d <= 64, else iid); 0 = iid (default 0) */
   size_t average_from;   /* Polyak average from this step on; 0 = off (default 0) */
   size_t max_iter;       /* step cap (default 20000) */
   double tol;            /* max relative cell error to stop at (default 0.05) */

@@ -100,7 +100,7 @@ void sdot__accumulate(specot_sdot_ws *ws, const specot_sdot_problem *prob, const
     const size_t rows = total - k0 < SDOT__BLOCK ? total - k0 : SDOT__BLOCK;
     sdot__stream_draw(s, rows, ws->xb);
     if (fast)
-      sdot__argmax_fast(ws->xb, rows, prob->d, ws->yt, ws->hp, ws->np, ws->idx, ws->best);
+      sdot__argmax_fast(ws->fast, ws->xb, rows, prob->d, ws->yt, ws->hp, ws->np, ws->idx, ws->best);
     else
       sdot__assign_block(ws, prob->y, h, rows, ws->xb);
     for (size_t k = 0; k < rows; ++k) {

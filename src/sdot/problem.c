@@ -160,7 +160,7 @@ specot_sdot_ws *specot_sdot_ws_alloc(specot_ctx *ctx, size_t n, size_t d) {
     specot__fail(ctx, SPECOT_ERR_NOMEM, "sdot: out of memory (workspace for n = %zu)", n);
     return NULL;
   }
-  ws->np = (n + 3) / 4 * 4;
+  ws->np = (n + 7) / 8 * 8;
   ws->fast = sdot__fast_available(d);
   if (ws->fast) {
     ws->yt = specot__alloc_doubles(ws->np * d);

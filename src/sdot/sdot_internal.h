@@ -17,21 +17,21 @@ struct specot_sdot_ws {
   double *best;     /* SDOT__BLOCK */
   double *second;   /* SDOT__BLOCK */
   double *g, *m, *v, *hbar, *hcur, *counts; /* n each: solver state */
-  int fast;         /* 1: the AVX2 argmax kernel serves the hard assignment */
-  size_t np;        /* n rounded up to 4 */
+  int fast;         /* 0: dgemm kernel; 1: AVX2, 2: AVX-512 argmax kernel for the hard assignment */
+  size_t np;        /* n rounded up to 8 */
   double *yt, *hp;  /* d x np transposed targets, np padded heights (fast kernel) */
 };
 
 /* Largest d served by the register-blocked kernel (argmax_avx2.c). */
 #define SDOT__FAST_DMAX ((size_t)16)
-/* 1 when the CPU has AVX2+FMA and d <= SDOT__FAST_DMAX. */
+/* 2 with AVX-512F, 1 with AVX2+FMA, 0 otherwise or when d > SDOT__FAST_DMAX. */
 int sdot__fast_available(size_t d);
 /* yt (d x np) = Y^T zero-padded, hp = h padded with -inf. */
 void sdot__fast_prepare(const specot_sdot_problem *prob, const double *h, double *yt, double *hp,
                         size_t np);
 /* idx/best of rows points against the prepared targets (no second best). */
-void sdot__argmax_fast(const double *X, size_t rows, size_t d, const double *yt, const double *hp,
-                       size_t np, size_t *idx, double *best);
+void sdot__argmax_fast(int kind, const double *X, size_t rows, size_t d, const double *yt,
+                       const double *hp, size_t np, size_t *idx, double *best);
 
 /* A source of points: iid from an RNG, or the Halton sequence from `next`. */
 typedef struct sdot__stream {
