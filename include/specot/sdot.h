@@ -22,7 +22,11 @@
  * Cell assignment: one kernel shared by every solver and by the generator of
  * aeot.h: a block of source points X_b (B x d, B <= 256) times Y^T (one dgemm,
  * B x n), plus h, then a row argmax (and the second best, for gaps/angles).
- * Cost O(N n d) flops, memory B n doubles in the workspace.
+ * Cost O(N n d) flops, memory B n doubles in the workspace.  In the
+ * stochastic solvers' hot loop (hard cells only, d <= 16, CPUs with AVX2+FMA
+ * or AVX-512) a register-blocked argmax kernel computes the same cells
+ * without storing the B x n block (FMA rounding: a point within a few ulps of
+ * a facet may fall in the neighbouring cell).
  *
  * Solvers: specot_sdot_solve_adam (pyOMT's released Adam with options),
  * specot_sdot_solve_asgd (averaged SGD on the entropic semi-dual, eps >= 0),
@@ -94,7 +98,7 @@ SPECOT_API void specot_sdot_ws_free(specot_sdot_ws *ws);
  * The assignment kernel on given points X (N x d): for each x_k the best plane
  * j*(x_k) = argmax_j <x_k, y_j> + h_j (lowest index on ties).  Optional
  * outputs (NULL to skip): idx[N] = j*; best[N] = u_h(x_k); gap[N] = best minus
- * the second best value (0 when n = 1: then gap is +inf); mass[n] = fraction
+ * the second best value (+inf when n = 1); mass[n] = fraction
  * of the N points in each cell.  Statuses: OK, ERR_INVALID.
  */
 SPECOT_API specot_status specot_sdot_cells(specot_ctx *ctx, specot_sdot_ws *ws,
@@ -159,7 +163,8 @@ typedef struct specot_sdot_adam_opts {
   size_t batches;        /* initial batches per step (default 1) */
   size_t max_batches;    /* cap of the doubling (default 64) */
   size_t patience;       /* doubling after this many steps without progress; 0 = off (default 30) */
-  int qmc;               /* 1 = the same Halton points every step (pyOMT's reset Sobol; d <= 64, else iid); 0 = iid (default 0) */
+  int qmc;               /* 1 = the same Halton points every step (pyOMT's reset Sobol;
+                            d <= 64, else iid); 0 = iid (default 0) */
   size_t average_from;   /* Polyak average from this step on; 0 = off (default 0) */
   size_t max_iter;       /* step cap (default 20000) */
   double tol;            /* max relative cell error to stop at (default 0.05) */
