@@ -34,6 +34,8 @@ static void usage(FILE *out) {
           "  --samples N   adam points per step (default 20000)\n"
           "  --lr LR       adam learning rate, decayed as LR/(1 + t/200) (default 2e-3)\n"
           "  --train-count N  toy training points (default 256)\n"
+          "  --eval-samples M evaluation points of the final cell error (default 200000)\n"
+          "  --ae-epochs E  MLP autoencoder epochs (default 100)\n"
           "  --seed S      seed (default 1)\n"
           "  -o F          generated samples (count x data dimension), required\n"
           "  --png F       a grid of generated digits, or the 2-D samples over the data\n"
@@ -96,6 +98,10 @@ static int parse(int argc, char **argv, gen_args *a) {
       rc = cli_opt_size(CMD, argc, argv, &i, &a->cfg.samples, 1, (size_t)1 << 40, ">= 1");
     } else if (!strcmp(arg, "--train-count")) {
       rc = cli_opt_size(CMD, argc, argv, &i, &a->cfg.train_count, 4, (size_t)1 << 24, ">= 4");
+    } else if (!strcmp(arg, "--eval-samples")) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &a->cfg.eval_samples, 1, (size_t)1 << 40, ">= 1");
+    } else if (!strcmp(arg, "--ae-epochs")) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &a->cfg.ae_epochs, 1, (size_t)1 << 30, ">= 1");
     } else if (!strcmp(arg, "--lr")) {
       rc = cli_opt_double(CMD, argc, argv, &i, &a->cfg.lr, DBL_TRUE_MIN, DBL_MAX, "> 0");
     } else if (!strcmp(arg, "--seed")) {

@@ -11,7 +11,7 @@
 void gen_config_init(gen_config *c) {
   memset(c, 0, sizeof *c);
   c->latent = GEN_LATENT_AUTO, c->latent_dim = 8, c->train_count = 256, c->steps = 1500;
-  c->samples = 20000, c->lr = 2e-3, c->seed = 1;
+  c->samples = 20000, c->lr = 2e-3, c->seed = 1, c->eval_samples = 200000, c->ae_epochs = 100;
 }
 
 void gen_model_free(gen_model *m) {
@@ -118,7 +118,7 @@ static int encode_all(const char *cmd, const gen_config *c, gen_model *m) {
   } else {
     specot_aeot_mlp_opts o;
     specot_aeot_mlp_opts_init(&o);
-    o.seed = c->seed, o.epochs = 100;
+    o.seed = c->seed, o.epochs = c->ae_epochs;
     st = specot_aeot_mlp_fit(ctx, m->n, m->dim, xs, m->d, &o, &m->mlp);
     if (!st) st = specot_aeot_mlp_encode(ctx, &m->mlp, m->n, xs, m->y);
   }
@@ -185,7 +185,7 @@ int gen_fit(const char *cmd, const gen_config *c, gen_model *m) {
     specot_sdot_adam_opts o;
     specot_sdot_adam_opts_init(&o);
     o.lr = c->lr, o.lr_decay = 200, o.batch_size = c->samples, o.max_iter = c->steps;
-    o.tol = 0.0, o.eval_every = c->steps, o.eval_samples = 200000, o.seed = c->seed;
+    o.tol = 0.0, o.eval_every = c->steps, o.eval_samples = c->eval_samples, o.seed = c->seed;
     o.patience = 0;
     st = ws ? specot_sdot_solve_adam(ctx, ws, &p, &o, m->h, &m->ot) : specot_ctx_status(ctx);
     if (st == SPECOT_WARN_MAXITER) st = SPECOT_OK; /* a fixed step budget, as in the spec run */

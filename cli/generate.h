@@ -21,6 +21,8 @@ typedef struct gen_config {
   size_t steps;       /* adam steps (default 1500) */
   size_t samples;     /* adam points per step (default 20000) */
   double lr;          /* adam lr (default 2e-3, decayed as lr/(1 + t/200)) */
+  size_t eval_samples; /* evaluation sample of the final cell error (default 200000) */
+  size_t ae_epochs;   /* MLP autoencoder epochs (default 100) */
   uint64_t seed;      /* default 1 */
   int quiet;
 } gen_config;

@@ -158,15 +158,15 @@ with tempfile.TemporaryDirectory() as tmp:
     digits = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
     if os.path.exists(digits):
         for m, latent in (("masked", "pca:8"), ("aeot", "mlp:4")):
-            p = run("generate", "--data", "digits", "--latent", latent, "--map", m, "--steps", "60",
-                    "--samples", "2000", "--count", "300", "-o", path("d.npy"), "--png",
-                    path("d.png"), "--json")
+            p = run("generate", "--data", "digits", "--latent", latent, "--map", m, "--steps", "20",
+                    "--samples", "1000", "--eval-samples", "5000", "--ae-epochs", "3", "--count",
+                    "100", "-o", path("d.npy"), "--png", path("d.png"), "--json")
             r = json.loads(p.stdout)
             for key in ("modes_captured", "high_quality_fraction", "precision", "recall",
                         "ambiguous_fraction", "count"):
                 check(key in r, "digits JSON has " + key)
             d = np.load(path("d.npy"))
-            check(d.shape == (300, 64) and d.min() >= 0 and d.max() <= 16, "digits samples shape/range")
+            check(d.shape == (100, 64) and d.min() >= 0 and d.max() <= 16, "digits samples shape/range")
             check(is_png(path("d.png")), "digits PNG")
             check(abs(sum(r["label_histogram"]) - 1) < 1e-9, "label histogram sums to 1")
         env = dict(os.environ, SPECOT_DIGITS=path("trunc.csv.gz"))
