@@ -102,6 +102,28 @@ static void test_slabs_2d(void **state) {
   specot_sdot_ws_free(ws);
 }
 
+/* sec. 5.2, DRAG ex. 3: mu = U([delta, 1 + delta]), delta = 1/2, y_k = k/M, M = 1000.
+ * Shifted by -1 onto the cube: cells are [delta + (k-1)/M, delta + k/M] and
+ * W2^2 = (delta - 1/(2M))^2 + 1/(12 M^2). */
+static void test_drag_shifted_source(void **state) {
+  (void)state;
+  enum { M = 1000 };
+  const double delta = 0.5;
+  double *y = malloc(M * sizeof *y), *h = malloc(M * sizeof *h), *w = malloc(M * sizeof *w);
+  for (size_t k = 0; k < M; ++k) y[k] = (double)(k + 1) / M - 1.0;
+  specot_sdot_problem p = problem(M, 1, y, NULL, SPECOT_SDOT_CUBE);
+  specot_sdot_result r;
+  assert_int_equal(specot_sdot_solve_newton(NULL, &p, NULL, h, &r), SPECOT_OK);
+  assert_true(r.iterations <= 30);
+  for (size_t k = 0; k + 1 < M; ++k) { /* boundary b_k = delta + (k+1)/M - 1 in cube coordinates */
+    const double b = (h[k] - h[k + 1]) / (y[k + 1] - y[k]);
+    assert_close(b, delta + (double)(k + 1) / M - 1.0, 0.0, 1e-9);
+  }
+  /* the shift moves both measures by -1: W2 unchanged */
+  assert_close(r.w2, pow(delta - 0.5 / M, 2) + 1.0 / (12.0 * M * M), 1e-10, 0.0);
+  free(y), free(h), free(w);
+}
+
 /* sec. 5.3: 2^d points (+-a, +-a): h* = 0, orthant cells, W2 = d (1/12 - a/2 + a^2);
  * from a random warm start Newton must come back to h = 0. */
 static void test_symmetry_2d(void **state) {
@@ -242,6 +264,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_1d_uniform_closed_form), cmocka_unit_test(test_1d_gauss_boundaries),
       cmocka_unit_test(test_slabs_2d),               cmocka_unit_test(test_symmetry_2d),
+      cmocka_unit_test(test_drag_shifted_source),
       cmocka_unit_test(test_hessian_fd),             cmocka_unit_test(test_w2_primal_dual),
       cmocka_unit_test(test_exact_errors),
   };
