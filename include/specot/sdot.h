@@ -225,7 +225,8 @@ SPECOT_API specot_status specot_sdot_exact(specot_ctx *ctx, const specot_sdot_pr
  * (H + 1 1^T / n) delta = -(w - nu) (Cholesky); step alpha = 1, 1/2, ... accepted
  * when min_j w_j >= eps0 and ||w - nu||_2 <= (1 - alpha/2) ||g||_2.
  * Stops when max_j |w_j - nu_j|/nu_j <= tol (exact).  Requires distinct
- * targets.  Cost per iteration O(n^2) clips (d = 2) + O(n^3) solve.
+ * targets and n <= 10000 (ERR_TOO_LARGE above: three dense n x n matrices).
+ * Cost per iteration O(n^2) clips (d = 2) + O(n^3) solve.
  */
 typedef struct specot_sdot_newton_opts {
   double tol;          /* max relative cell error (default 1e-10) */

@@ -7,6 +7,9 @@
 
 #include "exact_internal.h"
 
+/* Dense Hessian budget: 3 n^2 doubles (2.4 GB at n = 10^4). */
+#define SDOT__NEWTON_NMAX 10000
+
 void specot_sdot_newton_opts_init(specot_sdot_newton_opts *o) {
   o->tol = 1e-10, o->max_iter = 100, o->max_halvings = 40, o->warm_start = 0;
 }
@@ -47,6 +50,12 @@ specot_status specot_sdot_solve_newton(specot_ctx *ctx, const specot_sdot_proble
   if (!h || !res) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot newton: NULL heights or result");
   if (!(opts->tol > 0) || opts->max_iter == 0)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot newton: need tol > 0 and max_iter > 0");
+  if (prob->n > SDOT__NEWTON_NMAX)
+    return specot__fail(ctx, SPECOT_ERR_TOO_LARGE,
+                        "sdot newton: n = %zu targets need three dense n x n matrices (%.1f GB); "
+                        "the limit is n <= %zu (use adam or asgd)",
+                        prob->n, 24.0 * (double)prob->n * (double)prob->n / 1e9,
+                        (size_t)SDOT__NEWTON_NMAX);
   size_t a, b;
   if (!distinct_targets(prob, &a, &b))
     return specot__fail(ctx, SPECOT_ERR_INVALID,

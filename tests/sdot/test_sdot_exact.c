@@ -257,6 +257,14 @@ static void test_exact_errors(void **state) {
   assert_int_equal(specot_sdot_solve_newton(ctx, &p2, &o, h2, &r), SPECOT_WARN_MAXITER);
   o.tol = -1;
   assert_int_equal(specot_sdot_solve_newton(ctx, &p2, &o, h2, &r), SPECOT_ERR_INVALID);
+  /* beyond the dense-Hessian budget */
+  enum { big = 10001 };
+  double *yb = calloc(big, sizeof *yb), *hb = calloc(big, sizeof *hb);
+  for (size_t k = 0; k < big; ++k) yb[k] = (double)k / big;
+  specot_sdot_problem pb = problem(big, 1, yb, NULL, SPECOT_SDOT_CUBE);
+  assert_int_equal(specot_sdot_solve_newton(ctx, &pb, NULL, hb, &r), SPECOT_ERR_TOO_LARGE);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "n <= 10000"));
+  free(yb), free(hb);
   specot_ctx_free(ctx);
 }
 
