@@ -173,6 +173,13 @@ static void test_mlp(void **state) {
   specot_aeot_mlp_free(&mlp);
   o.lr = 0;
   assert_int_equal(specot_aeot_mlp_fit(NULL, n, dim, X, 2, &o, &mlp), SPECOT_ERR_INVALID);
+  /* a learning rate that blows the weights up: non-finite loss is reported */
+  o.lr = 1e300, o.epochs = 5;
+  specot_ctx *ctx = specot_ctx_alloc();
+  assert_int_equal(specot_aeot_mlp_fit(ctx, n, dim, X, 2, &o, &mlp), SPECOT_ERR_NUMERICAL);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "not finite"));
+  assert_null(mlp.w);
+  specot_ctx_free(ctx);
 }
 
 /* True toy samples: HQ fraction = P(|N(0, s^2 I_2)| <= 3 s) = 1 - e^{-4.5}. */

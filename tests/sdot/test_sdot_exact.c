@@ -257,6 +257,25 @@ static void test_exact_errors(void **state) {
   assert_int_equal(specot_sdot_solve_newton(ctx, &p2, &o, h2, &r), SPECOT_WARN_MAXITER);
   o.tol = -1;
   assert_int_equal(specot_sdot_solve_newton(ctx, &p2, &o, h2, &r), SPECOT_ERR_INVALID);
+  /* a damped step is needed from the Voronoi start on a clustered toy: no halving allowed */
+  {
+    enum { nt = 64 };
+    double yt[2 * nt], ht[nt];
+    specot_rng rng;
+    specot_rng_seed(&rng, 1);
+    for (size_t k = 0; k < nt; ++k) { /* 8 tight clusters on a ring */
+      const double a = 0.785398163397448 * (double)(k % 8);
+      yt[2 * k] = cos(a) + 0.01 * specot_rng_normal(&rng);
+      yt[2 * k + 1] = sin(a) + 0.01 * specot_rng_normal(&rng);
+    }
+    specot_sdot_problem pt = problem(nt, 2, yt, NULL, SPECOT_SDOT_CUBE);
+    specot_sdot_newton_opts_init(&o);
+    o.max_halvings = 0;
+    assert_int_equal(specot_sdot_solve_newton(ctx, &pt, &o, ht, &r), SPECOT_ERR_NUMERICAL);
+    assert_non_null(strstr(specot_ctx_errmsg(ctx), "line search"));
+    o.max_halvings = 40;
+    assert_int_equal(specot_sdot_solve_newton(ctx, &pt, &o, ht, &r), SPECOT_OK);
+  }
   /* beyond the dense-Hessian budget */
   enum { big = 10001 };
   double *yb = calloc(big, sizeof *yb), *hb = calloc(big, sizeof *hb);
