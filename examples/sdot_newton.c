@@ -1,11 +1,10 @@
 /*
- * examples/sdot_newton.c — semi-discrete OT from the uniform square [-1/2, 1/2]^2 to 5 weighted points:
- * exact damped Newton, then the cell masses checked on random points with the
- * shared assignment kernel.
+ * examples/sdot_newton.c — semi-discrete OT from the uniform square
+ * [-1/2, 1/2]^2 to 5 weighted points: exact damped Newton, then the cell
+ * masses checked on random points with the shared assignment kernel.
  *
  * Build (after `make`):  cc -std=c11 examples/sdot_newton.c -Iinclude \
- *     build/libspecot.a $(pkg-config
- *     --libs openblas lapacke sleef zlib) -fopenmp -lm
+ *     build/libspecot.a $(pkg-config --libs openblas lapacke sleef zlib) -fopenmp -lm
  */
 #include <math.h>
 #include <stdio.h>
