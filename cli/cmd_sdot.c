@@ -29,6 +29,9 @@ static void usage(FILE *out) {
           "  --average-from K adam: Polyak average of h from step K (default 0 = off)\n"
           "  --bias-correction  adam: Adam's bias correction (off in pyOMT)\n"
           "  --qmc           adam: the same Halton points every step (pyOMT's reset Sobol)\n"
+          "  --patience K    adam: double the points per step after K steps without progress\n"
+          "                  of the training ||g|| (pyOMT: 30, the default; 0 = off)\n"
+          "  --max-batches B adam: cap of the doubling, in multiples of --samples (default 64)\n"
           "  --eps E         asgd: entropic regularisation (default 0)\n"
           "  --tol T         stop at this max relative cell error (default 0.05; newton 1e-10)\n"
           "  --eval-samples M independent evaluation sample (default 100000)\n"
@@ -40,7 +43,7 @@ static void usage(FILE *out) {
 typedef struct sdot_args {
   const char *y, *nu, *out, *solver;
   specot_sdot_source source;
-  size_t samples, steps, eval, average_from;
+  size_t samples, steps, eval, average_from, patience, max_batches;
   uint64_t seed;
   double lr, lr_decay, tol, eps;
   int json, bias, qmc;
@@ -52,6 +55,7 @@ static int parse(int argc, char **argv, sdot_args *a) {
   size_t seed = 1;
   memset(a, 0, sizeof *a);
   a->solver = "adam", a->lr = NAN, a->tol = NAN, a->eval = 100000;
+  a->patience = 30, a->max_batches = 64;
   for (int i = 1; i < argc && !rc; ++i) {
     const char *arg = argv[i];
     if (cli_is_help(arg)) {
@@ -77,6 +81,10 @@ static int parse(int argc, char **argv, sdot_args *a) {
       rc = cli_opt_size(CMD, argc, argv, &i, &a->steps, 1, (size_t)1 << 40, ">= 1");
     } else if (!strcmp(arg, "--eval-samples")) {
       rc = cli_opt_size(CMD, argc, argv, &i, &a->eval, 1, (size_t)1 << 40, ">= 1");
+    } else if (!strcmp(arg, "--patience")) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &a->patience, 0, (size_t)1 << 40, NULL);
+    } else if (!strcmp(arg, "--max-batches")) {
+      rc = cli_opt_size(CMD, argc, argv, &i, &a->max_batches, 1, (size_t)1 << 20, ">= 1");
     } else if (!strcmp(arg, "--average-from")) {
       rc = cli_opt_size(CMD, argc, argv, &i, &a->average_from, 0, (size_t)1 << 40, NULL);
     } else if (!strcmp(arg, "--seed")) {
@@ -126,6 +134,7 @@ static specot_status solve(specot_ctx *ctx, const sdot_args *a, const specot_sdo
     if (a->steps) o.max_iter = a->steps;
     o.lr_decay = a->lr_decay, o.bias_correction = a->bias, o.qmc = a->qmc;
     o.average_from = a->average_from, o.eval_samples = a->eval, o.seed = a->seed;
+    o.patience = a->patience, o.max_batches = a->max_batches;
     st = specot_sdot_solve_adam(ctx, ws, p, &o, h, res);
   } else {
     specot_sdot_asgd_opts o;

@@ -82,7 +82,8 @@ with tempfile.TemporaryDirectory() as tmp:
     hn = np.load(path("h.npy"))
 
     # ---- Adam and ASGD agree with Newton ------------------------------------
-    for solver, extra in (("adam", ["--lr", "2e-3", "--lr-decay", "200", "--average-from", "300"]),
+    for solver, extra in (("adam", ["--lr", "2e-3", "--lr-decay", "200", "--average-from", "300",
+                                    "--patience", "0"]),
                           ("asgd", ["--lr", "0.5"])):
         p = run("sdot", path("Y.npy"), "--nu", path("nu.npy"), "--solver", solver, "--samples",
                 "5000", "--steps", "3000", "--tol", "0.02", "-o", path("hs.npy"), "--json", *extra)
@@ -109,6 +110,8 @@ with tempfile.TemporaryDirectory() as tmp:
     run("sdot", path("Y.npy"), "--source", "ball", "-o", path("x.npy"), expect=2)
     run("sdot", path("Y.npy"), expect=2)
     run("sdot", path("Y.npy"), "--lr", "0", "-o", path("x.npy"), expect=2)
+    run("sdot", path("Y.npy"), "--patience", "x", "-o", path("x.npy"), expect=2)
+    run("sdot", path("Y.npy"), "--max-batches", "0", "-o", path("x.npy"), expect=2)
     check(not os.path.exists(path("x.npy")), "no output file after errors")
     check("usage: specot sdot" in run("sdot", "--help").stdout, "sdot --help")
 
