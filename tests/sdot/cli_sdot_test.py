@@ -86,7 +86,8 @@ with tempfile.TemporaryDirectory() as tmp:
                                     "--patience", "0"]),
                           ("asgd", ["--lr", "0.5"])):
         p = run("sdot", path("Y.npy"), "--nu", path("nu.npy"), "--solver", solver, "--samples",
-                "5000", "--steps", "3000", "--tol", "0.02", "-o", path("hs.npy"), "--json", *extra)
+                "5000", "--steps", "3000", "--tol", "0.02", "--eval-samples", "400000", "-o",
+                path("hs.npy"), "--json", *extra)
         r2 = json.loads(p.stdout)
         hs = np.load(path("hs.npy"))
         check(r2["max_rel_cell_error"] <= 0.03 and r2["empty_cells"] == 0,
