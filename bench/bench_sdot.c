@@ -51,9 +51,11 @@ static int bench_newton(void) {
       st = specot_sdot_solve_newton(NULL, &p, NULL, h, &r);
       best = fmin(best, now() - t0);
     }
-    printf("%s{\"data\": \"%s\", \"n\": %d, \"status\": %d, \"iterations\": %zu, \"max_rel_error\": %.3e, "
-           "\"w2\": %.10f, \"seconds\": %.4f}",
-           t ? ", " : "", names[t], n, (int)st, r.iterations, r.max_rel_error, r.w2, best);
+    printf(
+        "%s{\"data\": \"%s\", \"n\": %d, \"status\": %d, \"iterations\": %zu, \"max_rel_error\": "
+        "%.3e, "
+        "\"w2\": %.10f, \"seconds\": %.4f}",
+        t ? ", " : "", names[t], n, (int)st, r.iterations, r.max_rel_error, r.w2, best);
   }
   printf("]}\n");
   return 0;
@@ -75,7 +77,8 @@ static int digits_codes(specot_array *X, specot_array *L, specot_aeot_pca *pca, 
   *span = 0.0;
   for (size_t c = 0; c < d; ++c) {
     double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; ++i) lo = fmin(lo, (*codes)[i * d + c]), hi = fmax(hi, (*codes)[i * d + c]);
+    for (size_t i = 0; i < n; ++i)
+      lo = fmin(lo, (*codes)[i * d + c]), hi = fmax(hi, (*codes)[i * d + c]);
     mid[c] = 0.5 * (lo + hi), *span = fmax(*span, hi - lo);
   }
   for (size_t i = 0; i < n; ++i)
@@ -100,19 +103,22 @@ static void map_metrics(const char *name, specot_sdot_ws *ws, const specot_sdot_
     specot_sdot_generate_aeot(NULL, ws, p, h, &o, nsrc, src, &rng, count, z, NULL);
   } else {
     if (kind) specot_sdot_tau_gap(NULL, ws, p, h, 0.5, count, src, &tau);
-    specot_sdot_map(NULL, ws, p, h, (specot_sdot_map_kind)kind, tau, 0.4, count, src, z, NULL, NULL);
+    specot_sdot_map(NULL, ws, p, h, (specot_sdot_map_kind)kind, tau, 0.4, count, src, z, NULL,
+                    NULL);
   }
   for (size_t i = 0; i < count; ++i)
     for (size_t c = 0; c < d; ++c) z[i * d + c] = z[i * d + c] * span + mid[c];
   specot_aeot_pca_decode(pca, count, z, img);
   for (size_t i = 0; i < count * 64; ++i) img[i] = fmin(1.0, fmax(0.0, img[i]));
-  specot_aeot_knn_labels(NULL, X->rows, X->data, lab, 10, count, img, 64, 10, hist, &amb, &med, NULL, NULL);
+  specot_aeot_knn_labels(NULL, X->rows, X->data, lab, 10, count, img, 64, 10, hist, &amb, &med,
+                         NULL, NULL);
   specot_aeot_precision_recall(NULL, X->rows, X->data, count, img, 64, 3, &prec, &rec);
   double hmin = 1, hmax = 0;
   for (int c = 0; c < 10; ++c) hmin = fmin(hmin, hist[c] * 10), hmax = fmax(hmax, hist[c] * 10);
-  printf("%s{\"map\": \"%s\", \"tau\": %.3e, \"ambiguous\": %.4f, \"class_share_min\": %.3f, "
-         "\"class_share_max\": %.3f, \"median_nn\": %.4f, \"precision\": %.4f, \"recall\": %.4f}",
-         first ? "" : ", ", name, isnan(tau) ? 0.0 : tau, amb, hmin, hmax, med, prec, rec);
+  printf(
+      "%s{\"map\": \"%s\", \"tau\": %.3e, \"ambiguous\": %.4f, \"class_share_min\": %.3f, "
+      "\"class_share_max\": %.3f, \"median_nn\": %.4f, \"precision\": %.4f, \"recall\": %.4f}",
+      first ? "" : ", ", name, isnan(tau) ? 0.0 : tau, amb, hmin, hmax, med, prec, rec);
   free(src), free(z), free(img);
 }
 
@@ -129,7 +135,8 @@ static int bench_adam(size_t steps, size_t N, const char *save) {
   specot_sdot_adam_opts_init(&o);
   o.lr = 2e-3, o.lr_decay = 200, o.batch_size = N, o.max_iter = steps, o.tol = 0.0;
   o.patience = 0, o.eval_every = steps + 1, o.eval_samples = 1, o.seed = 1;
-  double *h = calloc(n, sizeof *h), *mass = malloc(n * sizeof *mass), *rel = malloc(n * sizeof *rel);
+  double *h = calloc(n, sizeof *h), *mass = malloc(n * sizeof *mass),
+         *rel = malloc(n * sizeof *rel);
   specot_sdot_result r;
   const double t0 = now(), c0 = cpu_now();
   specot_sdot_solve_adam(NULL, ws, &p, &o, h, &r);
@@ -141,17 +148,22 @@ static int bench_adam(size_t steps, size_t N, const char *save) {
   specot_sdot_evaluate(NULL, ws, &p, h, 400000, &rng, mass, &maxrel, &empty, &energy);
   for (size_t j = 0; j < n; ++j) rel[j] = fabs(mass[j] * (double)n - 1.0);
   qsort(rel, n, sizeof *rel, cmp);
-  printf("JSON {\"adam\": {\"n\": %zu, \"d\": %zu, \"N\": %zu, \"steps\": %zu, \"seconds\": %.3f, "
-         "\"per_step_ms\": %.3f, \"per_step_cpu_ms\": %.3f, \"empty_cells\": %zu, \"rel_err_median\": %.4f, \"rel_err_p90\": %.4f, "
-         "\"rel_err_p99\": %.4f, \"rel_err_max\": %.4f, \"w2\": %.6f, \"pca_variance\": %.4f}, \"maps\": [",
-         n, d, N, steps, secs, 1e3 * secs / (double)steps, 1e3 * cpu / (double)steps, empty, rel[n / 2], rel[(n * 9) / 10],
-         rel[(n * 99) / 100], maxrel, specot_sdot_w2_from_energy(&p, energy), pca.explained);
+  printf(
+      "JSON {\"adam\": {\"n\": %zu, \"d\": %zu, \"N\": %zu, \"steps\": %zu, \"seconds\": %.3f, "
+      "\"per_step_ms\": %.3f, \"per_step_cpu_ms\": %.3f, \"empty_cells\": %zu, \"rel_err_median\": "
+      "%.4f, \"rel_err_p90\": %.4f, "
+      "\"rel_err_p99\": %.4f, \"rel_err_max\": %.4f, \"w2\": %.6f, \"pca_variance\": %.4f}, "
+      "\"maps\": [",
+      n, d, N, steps, secs, 1e3 * secs / (double)steps, 1e3 * cpu / (double)steps, empty,
+      rel[n / 2], rel[(n * 9) / 10], rel[(n * 99) / 100], maxrel,
+      specot_sdot_w2_from_energy(&p, energy), pca.explained);
   int *lab = malloc(n * sizeof *lab);
   for (size_t i = 0; i < n; ++i) lab[i] = (int)L.data[i];
   static const char *const names[4] = {"hard", "soft", "masked", "aeot"};
   for (int k = 0; k < 4; ++k) map_metrics(names[k], ws, &p, h, k, &pca, mid, span, &X, lab, k == 0);
-  double real_amb;  /* the real digits themselves (leave-one-in: nn = 0) */
-  specot_aeot_knn_labels(NULL, n, X.data, lab, 10, n, X.data, 64, 11, NULL, &real_amb, NULL, NULL, NULL);
+  double real_amb; /* the real digits themselves (leave-one-in: nn = 0) */
+  specot_aeot_knn_labels(NULL, n, X.data, lab, 10, n, X.data, 64, 11, NULL, &real_amb, NULL, NULL,
+                         NULL);
   printf("], \"real_ambiguous\": %.4f}\n", real_amb);
   free(h), free(mass), free(rel), free(lab), free(y);
   specot_sdot_ws_free(ws);

@@ -13,34 +13,35 @@
 static const char CMD[] = "generate";
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: specot generate --data digits|8gaussians|25gaussians|swissroll|X.npy\n"
-          "                       [--latent none|pca:K|mlp:K] [--map hard|soft|masked|aeot] [--tau T]\n"
-          "                       [--count N] -o samples.npy [--png grid.png] [--json]\n"
-          "Trains the autoencoder, solves semi-discrete OT from the uniform cube to the latent\n"
-          "codes, generates codes with the chosen map, decodes them and reports the metrics.\n"
-          "Options:\n"
-          "  --data D      digits (scikit-learn's digits.csv.gz: $SPECOT_DIGITS, then\n"
-          "                /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz),\n"
-          "                a digits file PATH.csv.gz, a built-in toy (256 points), or X.npy (n x dim)\n"
-          "  --latent L    none (2-D data default), pca:K (default pca:8), mlp:K (64-K-64 tanh MLP)\n"
-          "  --map M       hard (OT map), soft (grad u_tau), masked (soft-max within theta of\n"
-          "                the best plane, default), aeot (pyOMT's angle-filtered interpolation)\n"
-          "  --tau T       smoothing (absolute); default kappa * median gap of the best planes\n"
-          "  --kappa K     gap-rule factor (default 0.5)\n"
-          "  --theta A     angle threshold in radians (masked 0.4; aeot 0.4/0.2/0.09 toys, 0.7)\n"
-          "  --count N     generated samples (default 2500)\n"
-          "  --steps K     adam steps for d > 2 (default 1500; d <= 2 uses exact Newton)\n"
-          "  --samples N   adam points per step (default 20000)\n"
-          "  --lr LR       adam learning rate, decayed as LR/(1 + t/200) (default 2e-3)\n"
-          "  --train-count N  toy training points (default 256)\n"
-          "  --eval-samples M evaluation points of the final cell error (default 200000)\n"
-          "  --ae-epochs E  MLP autoencoder epochs (default 100)\n"
-          "  --seed S      seed (default 1)\n"
-          "  -o F          generated samples (count x data dimension), required\n"
-          "  --png F       a grid of generated digits, or the 2-D samples over the data\n"
-          "  --json        metrics: modes_captured, high_quality_fraction, precision, recall,\n"
-          "                ambiguous_fraction (digits), count, ...\n");
+  fprintf(
+      out,
+      "usage: specot generate --data digits|8gaussians|25gaussians|swissroll|X.npy\n"
+      "                       [--latent none|pca:K|mlp:K] [--map hard|soft|masked|aeot] [--tau T]\n"
+      "                       [--count N] -o samples.npy [--png grid.png] [--json]\n"
+      "Trains the autoencoder, solves semi-discrete OT from the uniform cube to the latent\n"
+      "codes, generates codes with the chosen map, decodes them and reports the metrics.\n"
+      "Options:\n"
+      "  --data D      digits (scikit-learn's digits.csv.gz: $SPECOT_DIGITS, then\n"
+      "                /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz),\n"
+      "                a digits file PATH.csv.gz, a built-in toy (256 points), or X.npy (n x dim)\n"
+      "  --latent L    none (2-D data default), pca:K (default pca:8), mlp:K (64-K-64 tanh MLP)\n"
+      "  --map M       hard (OT map), soft (grad u_tau), masked (soft-max within theta of\n"
+      "                the best plane, default), aeot (pyOMT's angle-filtered interpolation)\n"
+      "  --tau T       smoothing (absolute); default kappa * median gap of the best planes\n"
+      "  --kappa K     gap-rule factor (default 0.5)\n"
+      "  --theta A     angle threshold in radians (masked 0.4; aeot 0.4/0.2/0.09 toys, 0.7)\n"
+      "  --count N     generated samples (default 2500)\n"
+      "  --steps K     adam steps for d > 2 (default 1500; d <= 2 uses exact Newton)\n"
+      "  --samples N   adam points per step (default 20000)\n"
+      "  --lr LR       adam learning rate, decayed as LR/(1 + t/200) (default 2e-3)\n"
+      "  --train-count N  toy training points (default 256)\n"
+      "  --eval-samples M evaluation points of the final cell error (default 200000)\n"
+      "  --ae-epochs E  MLP autoencoder epochs (default 100)\n"
+      "  --seed S      seed (default 1)\n"
+      "  -o F          generated samples (count x data dimension), required\n"
+      "  --png F       a grid of generated digits, or the 2-D samples over the data\n"
+      "  --json        metrics: modes_captured, high_quality_fraction, precision, recall,\n"
+      "                ambiguous_fraction (digits), count, ...\n");
 }
 
 typedef struct gen_args {
@@ -55,8 +56,10 @@ typedef struct gen_args {
 static int parse_latent(const char *v, gen_config *c) {
   if (!strcmp(v, "none")) return c->latent = GEN_LATENT_NONE, 0;
   size_t k;
-  if (!strncmp(v, "pca:", 4) && !cli_parse_size(v + 4, &k) && k >= 1) return c->latent = GEN_LATENT_PCA, c->latent_dim = k, 0;
-  if (!strncmp(v, "mlp:", 4) && !cli_parse_size(v + 4, &k) && k >= 1) return c->latent = GEN_LATENT_MLP, c->latent_dim = k, 0;
+  if (!strncmp(v, "pca:", 4) && !cli_parse_size(v + 4, &k) && k >= 1)
+    return c->latent = GEN_LATENT_PCA, c->latent_dim = k, 0;
+  if (!strncmp(v, "mlp:", 4) && !cli_parse_size(v + 4, &k) && k >= 1)
+    return c->latent = GEN_LATENT_MLP, c->latent_dim = k, 0;
   return cli_usage_error(CMD, "bad value '%s' for --latent (need none, pca:K or mlp:K)", v);
 }
 
@@ -115,11 +118,16 @@ static int parse(int argc, char **argv, gen_args *a) {
   if (!a->cfg.data) return cli_usage_error(CMD, "--data is required");
   if (!a->out) return cli_usage_error(CMD, "-o samples.npy is required");
   if (latent && (rc = parse_latent(latent, &a->cfg))) return rc;
-  if (!strcmp(map, "hard")) a->map = GEN_HARD;
-  else if (!strcmp(map, "soft")) a->map = GEN_SOFT;
-  else if (!strcmp(map, "masked")) a->map = GEN_MASKED;
-  else if (!strcmp(map, "aeot")) a->map = GEN_AEOT;
-  else return cli_usage_error(CMD, "bad value '%s' for --map (need hard, soft, masked or aeot)", map);
+  if (!strcmp(map, "hard"))
+    a->map = GEN_HARD;
+  else if (!strcmp(map, "soft"))
+    a->map = GEN_SOFT;
+  else if (!strcmp(map, "masked"))
+    a->map = GEN_MASKED;
+  else if (!strcmp(map, "aeot"))
+    a->map = GEN_AEOT;
+  else
+    return cli_usage_error(CMD, "bad value '%s' for --map (need hard, soft, masked or aeot)", map);
   return 0;
 }
 
@@ -145,8 +153,10 @@ static void print_json(const gen_args *a, const gen_model *m, const gen_metrics 
   cli_json_num(&j, "tau", met->tau);
   cli_json_num(&j, "effective_targets", met->neff);
   if (a->map == GEN_AEOT) cli_json_int(&j, "pairs", (long long)met->npairs);
-  if (met->modes_captured >= 0) cli_json_int(&j, "modes_captured", met->modes_captured);
-  else cli_json_num(&j, "modes_captured", NAN);
+  if (met->modes_captured >= 0)
+    cli_json_int(&j, "modes_captured", met->modes_captured);
+  else
+    cli_json_num(&j, "modes_captured", NAN);
   cli_json_int(&j, "modes", (long long)(m->digits ? 10 : m->nmodes));
   cli_json_num(&j, "high_quality_fraction", met->hq);
   cli_json_num(&j, "mass_error", met->mass_error);
@@ -168,7 +178,8 @@ static int write_png(const gen_args *a, const gen_model *m, const double *sample
     return cli_plot_image_grid(a->png, title, samples, shown, 8, 10, 0.0, 16.0);
   }
   if (m->dim != 2) {
-    fprintf(stderr, "specot %s: error: --png needs 2-D data or digits (data has dimension %zu)\n", CMD, m->dim);
+    fprintf(stderr, "specot %s: error: --png needs 2-D data or digits (data has dimension %zu)\n",
+            CMD, m->dim);
     return CLI_EXIT_USAGE;
   }
   cli_scatter_panel p = {m->x, m->n, samples, a->count, title};
@@ -193,7 +204,8 @@ int cmd_generate(int argc, char **argv) {
     rc = cli_out_of_memory(CMD);
     goto done;
   }
-  if ((rc = gen_sample(CMD, &m, a.map, a.tau, a.kappa, a.theta, a.count, a.cfg.seed, samples, &met)) ||
+  if ((rc = gen_sample(CMD, &m, a.map, a.tau, a.kappa, a.theta, a.count, a.cfg.seed, samples,
+                       &met)) ||
       (rc = gen_metrics_compute(CMD, &m, samples, a.count, &met)) ||
       (rc = cli_write_array(CMD, a.out, samples, a.count, m.dim, 2)))
     goto done;
@@ -201,10 +213,11 @@ int cmd_generate(int argc, char **argv) {
   if (a.json) {
     print_json(&a, &m, &met);
   } else {
-    printf("%s, %s map: %zu samples; OT (%s) max rel cell error %.3g; modes %lld, HQ %.4f, "
-           "precision %.3f, recall %.3f\n",
-           a.cfg.data, map_name(a.map), a.count, m.solver, m.ot.max_rel_error, met.modes_captured,
-           met.hq, met.precision, met.recall);
+    printf(
+        "%s, %s map: %zu samples; OT (%s) max rel cell error %.3g; modes %lld, HQ %.4f, "
+        "precision %.3f, recall %.3f\n",
+        a.cfg.data, map_name(a.map), a.count, m.solver, m.ot.max_rel_error, met.modes_captured,
+        met.hq, met.precision, met.recall);
   }
 done:
   free(samples);

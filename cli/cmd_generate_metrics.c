@@ -33,7 +33,8 @@ int gen_metrics_compute(const char *cmd, const gen_model *m, const double *sampl
     met->mass_error = s.max_mass_error;
   }
   if (!st && m->n > 3 && count > 3)
-    st = specot_aeot_precision_recall(ctx, m->n, R, count, G, m->dim, 3, &met->precision, &met->recall);
+    st = specot_aeot_precision_recall(ctx, m->n, R, count, G, m->dim, 3, &met->precision,
+                                      &met->recall);
   if (!st && m->digits) {
     /* a digit counts as high quality when its 10-NN vote share is >= 0.6; a
      * class is captured when it is the label of a high-quality sample */

@@ -76,15 +76,16 @@ int gen_load(const char *cmd, const gen_config *c, gen_model *m) {
     return CLI_EXIT_OK;
   }
   if (!strcmp(c->data, "digits")) return load_digits(cmd, NULL, m);
-  if (ends_with(c->data, ".csv.gz") || ends_with(c->data, ".gz")) return load_digits(cmd, c->data, m);
+  if (ends_with(c->data, ".csv.gz") || ends_with(c->data, ".gz"))
+    return load_digits(cmd, c->data, m);
   specot_array X;
   const int rc = cli_read_array(cmd, c->data, &X);
   if (rc) return rc;
   if (X.ndim == 1) X.cols = 1;
   if (X.rows < 2) {
     specot_array_free(&X);
-    fprintf(stderr, "specot %s: error: data '%s' has %s (need at least 2 samples)\n", cmd,
-            c->data, "fewer than 2 rows");
+    fprintf(stderr, "specot %s: error: data '%s' has %s (need at least 2 samples)\n", cmd, c->data,
+            "fewer than 2 rows");
     return CLI_EXIT_INPUT;
   }
   m->n = X.rows, m->dim = X.cols, m->x = X.data;
@@ -98,8 +99,8 @@ static int encode_all(const char *cmd, const gen_config *c, gen_model *m) {
   m->latent = lat;
   m->d = lat == GEN_LATENT_NONE ? m->dim : c->latent_dim;
   if (lat != GEN_LATENT_NONE && m->d > m->dim) {
-    fprintf(stderr, "specot %s: error: --latent dimension %zu exceeds the data dimension %zu\n", cmd,
-            m->d, m->dim);
+    fprintf(stderr, "specot %s: error: --latent dimension %zu exceeds the data dimension %zu\n",
+            cmd, m->d, m->dim);
     return CLI_EXIT_USAGE;
   }
   const double unit = m->digits ? 16.0 : 1.0;
@@ -126,12 +127,14 @@ static int encode_all(const char *cmd, const gen_config *c, gen_model *m) {
     double span = 0.0;
     for (size_t c2 = 0; c2 < m->d; ++c2) {
       double lo = INFINITY, hi = -INFINITY;
-      for (size_t i = 0; i < m->n; ++i) lo = fmin(lo, m->y[i * m->d + c2]), hi = fmax(hi, m->y[i * m->d + c2]);
+      for (size_t i = 0; i < m->n; ++i)
+        lo = fmin(lo, m->y[i * m->d + c2]), hi = fmax(hi, m->y[i * m->d + c2]);
       m->mid[c2] = 0.5 * (lo + hi), span = fmax(span, hi - lo);
     }
     m->span = span > 0 ? span : 1.0;
     for (size_t i = 0; i < m->n; ++i)
-      for (size_t c2 = 0; c2 < m->d; ++c2) m->y[i * m->d + c2] = (m->y[i * m->d + c2] - m->mid[c2]) / m->span;
+      for (size_t c2 = 0; c2 < m->d; ++c2)
+        m->y[i * m->d + c2] = (m->y[i * m->d + c2] - m->mid[c2]) / m->span;
   }
   free(xs);
   if (st) {
@@ -146,7 +149,8 @@ static int encode_all(const char *cmd, const gen_config *c, gen_model *m) {
 /* codes (count x d, cube scale) -> data space (count x dim). */
 static int decode(const char *cmd, const gen_model *m, double *codes, size_t count, double *out) {
   for (size_t i = 0; i < count; ++i)
-    for (size_t c = 0; c < m->d; ++c) codes[i * m->d + c] = codes[i * m->d + c] * m->span + m->mid[c];
+    for (size_t c = 0; c < m->d; ++c)
+      codes[i * m->d + c] = codes[i * m->d + c] * m->span + m->mid[c];
   if (m->latent == GEN_LATENT_NONE) {
     memcpy(out, codes, count * m->d * sizeof *out);
   } else if (m->latent == GEN_LATENT_PCA) {
@@ -170,7 +174,8 @@ int gen_fit(const char *cmd, const gen_config *c, gen_model *m) {
   rc = decode(cmd, m, codes, m->n, rec);
   m->ae_mse = 0.0;
   const double unit = m->digits ? 16.0 : 1.0;
-  for (size_t i = 0; i < m->n * m->dim; ++i) m->ae_mse += pow((rec[i] - m->x[i]) / unit, 2) / (double)(m->n * m->dim);
+  for (size_t i = 0; i < m->n * m->dim; ++i)
+    m->ae_mse += pow((rec[i] - m->x[i]) / unit, 2) / (double)(m->n * m->dim);
   free(codes), free(rec);
   if (rc) return rc;
   specot_sdot_problem p = {m->n, m->d, m->y, NULL, SPECOT_SDOT_CUBE};
@@ -232,9 +237,10 @@ int gen_sample(const char *cmd, const gen_model *m, gen_map map, double tau, dou
   if (!st && map == GEN_AEOT) {
     specot_sdot_aeot_opts o;
     aeot_settings(m, theta, &o);
-    st = specot_sdot_generate_aeot(ctx, ws, &p, m->h, &o, nsrc, X, &rng, count, codes, &met->npairs);
+    st =
+        specot_sdot_generate_aeot(ctx, ws, &p, m->h, &o, nsrc, X, &rng, count, codes, &met->npairs);
   } else if (!st) {
-    const specot_sdot_map_kind kind = map == GEN_HARD ? SPECOT_SDOT_MAP_HARD
+    const specot_sdot_map_kind kind = map == GEN_HARD   ? SPECOT_SDOT_MAP_HARD
                                       : map == GEN_SOFT ? SPECOT_SDOT_MAP_SOFT
                                                         : SPECOT_SDOT_MAP_MASKED;
     st = specot_sdot_map(ctx, ws, &p, m->h, kind, tau, isnan(theta) ? 0.4 : theta, count, X, codes,

@@ -11,33 +11,35 @@
 static const char CMD[] = "sdot";
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: specot sdot Y.npy [--nu nu.npy] [--source cube|gauss] [--solver adam|asgd|newton]\n"
-          "                   [--samples N] [--steps K] [--seed S] [--lr LR] [--tol T] -o h.npy [--json]\n"
-          "Semi-discrete OT from mu (uniform on [-1/2,1/2]^d, or N(0,I)) to sum_j nu_j delta_{y_j}:\n"
-          "Brenier heights h with cells {x : <x,y_j> + h_j maximal} of mass nu_j (mean(h) = 0).\n"
-          "Options:\n"
-          "  --nu F          target weights (n, > 0, summing to 1; default uniform)\n"
-          "  --source S      cube (default) or gauss\n"
-          "  --solver S      adam (pyOMT's Adam, default), asgd (averaged SGD on the semi-dual),\n"
-          "                  newton (exact damped Newton; d = 1, or d = 2 with the cube)\n"
-          "  --samples N     training points per step (default 10000 adam, 1000 asgd)\n"
-          "  --steps K       step cap (default 20000; newton: iteration cap, default 100)\n"
-          "  --seed S        seed of the training and evaluation streams (default 1)\n"
-          "  --lr LR         adam learning rate (default 1e-3) / asgd step constant (default 1)\n"
-          "  --lr-decay T0   adam: lr/(1 + t/T0) (default 0 = constant)\n"
-          "  --average-from K adam: Polyak average of h from step K (default 0 = off)\n"
-          "  --bias-correction  adam: Adam's bias correction (off in pyOMT)\n"
-          "  --qmc           adam: the same Halton points every step (pyOMT's reset Sobol)\n"
-          "  --patience K    adam: double the points per step after K steps without progress\n"
-          "                  of the training ||g|| (pyOMT: 30, the default; 0 = off)\n"
-          "  --max-batches B adam: cap of the doubling, in multiples of --samples (default 64)\n"
-          "  --eps E         asgd: entropic regularisation (default 0)\n"
-          "  --tol T         stop at this max relative cell error (default 0.05; newton 1e-10)\n"
-          "  --eval-samples M independent evaluation sample (default 100000)\n"
-          "  -o F            heights h (n values), required\n"
-          "  --json          print w2, max_rel_cell_error, empty_cells, iterations, solver, ...\n"
-          "The cell error is measured on an independent evaluation sample (exactly for newton).\n");
+  fprintf(
+      out,
+      "usage: specot sdot Y.npy [--nu nu.npy] [--source cube|gauss] [--solver adam|asgd|newton]\n"
+      "                   [--samples N] [--steps K] [--seed S] [--lr LR] [--tol T] -o h.npy "
+      "[--json]\n"
+      "Semi-discrete OT from mu (uniform on [-1/2,1/2]^d, or N(0,I)) to sum_j nu_j delta_{y_j}:\n"
+      "Brenier heights h with cells {x : <x,y_j> + h_j maximal} of mass nu_j (mean(h) = 0).\n"
+      "Options:\n"
+      "  --nu F          target weights (n, > 0, summing to 1; default uniform)\n"
+      "  --source S      cube (default) or gauss\n"
+      "  --solver S      adam (pyOMT's Adam, default), asgd (averaged SGD on the semi-dual),\n"
+      "                  newton (exact damped Newton; d = 1, or d = 2 with the cube)\n"
+      "  --samples N     training points per step (default 10000 adam, 1000 asgd)\n"
+      "  --steps K       step cap (default 20000; newton: iteration cap, default 100)\n"
+      "  --seed S        seed of the training and evaluation streams (default 1)\n"
+      "  --lr LR         adam learning rate (default 1e-3) / asgd step constant (default 1)\n"
+      "  --lr-decay T0   adam: lr/(1 + t/T0) (default 0 = constant)\n"
+      "  --average-from K adam: Polyak average of h from step K (default 0 = off)\n"
+      "  --bias-correction  adam: Adam's bias correction (off in pyOMT)\n"
+      "  --qmc           adam: the same Halton points every step (pyOMT's reset Sobol)\n"
+      "  --patience K    adam: double the points per step after K steps without progress\n"
+      "                  of the training ||g|| (pyOMT: 30, the default; 0 = off)\n"
+      "  --max-batches B adam: cap of the doubling, in multiples of --samples (default 64)\n"
+      "  --eps E         asgd: entropic regularisation (default 0)\n"
+      "  --tol T         stop at this max relative cell error (default 0.05; newton 1e-10)\n"
+      "  --eval-samples M independent evaluation sample (default 100000)\n"
+      "  -o F            heights h (n values), required\n"
+      "  --json          print w2, max_rel_cell_error, empty_cells, iterations, solver, ...\n"
+      "The cell error is measured on an independent evaluation sample (exactly for newton).\n");
 }
 
 typedef struct sdot_args {
@@ -105,11 +107,15 @@ static int parse(int argc, char **argv, sdot_args *a) {
   a->seed = seed, a->y = pos[0];
   if (!a->y) return cli_usage_error(CMD, "needs the target points Y");
   if (!a->out) return cli_usage_error(CMD, "-o h.npy is required");
-  if (!strcmp(src, "cube")) a->source = SPECOT_SDOT_CUBE;
-  else if (!strcmp(src, "gauss")) a->source = SPECOT_SDOT_GAUSS;
-  else return cli_usage_error(CMD, "bad value '%s' for --source (need cube or gauss)", src);
+  if (!strcmp(src, "cube"))
+    a->source = SPECOT_SDOT_CUBE;
+  else if (!strcmp(src, "gauss"))
+    a->source = SPECOT_SDOT_GAUSS;
+  else
+    return cli_usage_error(CMD, "bad value '%s' for --source (need cube or gauss)", src);
   if (strcmp(a->solver, "adam") && strcmp(a->solver, "asgd") && strcmp(a->solver, "newton"))
-    return cli_usage_error(CMD, "bad value '%s' for --solver (need adam, asgd or newton)", a->solver);
+    return cli_usage_error(CMD, "bad value '%s' for --solver (need adam, asgd or newton)",
+                           a->solver);
   return 0;
 }
 

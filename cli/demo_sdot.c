@@ -27,11 +27,13 @@ int demo_sdot(const demo_opts *opts) {
     gen_model_free(&m);
     return rc;
   }
-  printf("8 Gaussians, %zu training points; exact OT by damped Newton: %zu iterations,\n"
-         "max relative cell error %.1e, W2^2 = %.6f\n",
-         m.n, m.ot.iterations, m.ot.max_rel_error, m.ot.w2);
+  printf(
+      "8 Gaussians, %zu training points; exact OT by damped Newton: %zu iterations,\n"
+      "max relative cell error %.1e, W2^2 = %.6f\n",
+      m.n, m.ot.iterations, m.ot.max_rel_error, m.ot.w2);
   static const gen_map maps[4] = {GEN_HARD, GEN_SOFT, GEN_MASKED, GEN_AEOT};
-  static const char *const names[4] = {"hard T_h", "soft grad u_tau", "masked soft-max", "AE-OT pairs"};
+  static const char *const names[4] = {"hard T_h", "soft grad u_tau", "masked soft-max",
+                                       "AE-OT pairs"};
   char titles[4][96];
   cli_scatter_panel panels[4];
   printf("%-16s %8s %6s %9s %9s %9s %9s %10s\n", "map", "tau", "modes", "HQ", "mass err",
@@ -39,11 +41,13 @@ int demo_sdot(const demo_opts *opts) {
   for (int k = 0; k < 4 && !rc; ++k) {
     gen_metrics met;
     double *out = s + (size_t)k * count * 2;
-    rc = gen_sample("demo", &m, maps[k], tau, 0.5, maps[k] == GEN_AEOT ? NAN : theta, count, 7, out, &met);
+    rc = gen_sample("demo", &m, maps[k], tau, 0.5, maps[k] == GEN_AEOT ? NAN : theta, count, 7, out,
+                    &met);
     if (!rc) rc = gen_metrics_compute("demo", &m, out, count, &met);
     if (rc) break;
-    printf("%-16s %8.0e %6lld %9.4f %9.3f %9.3f %9.3f %10.2e\n", names[k], isnan(met.tau) ? 0.0 : met.tau,
-           met.modes_captured, met.hq, met.mass_error, met.precision, met.recall, met.median_nn);
+    printf("%-16s %8.0e %6lld %9.4f %9.3f %9.3f %9.3f %10.2e\n", names[k],
+           isnan(met.tau) ? 0.0 : met.tau, met.modes_captured, met.hq, met.mass_error,
+           met.precision, met.recall, met.median_nn);
     snprintf(titles[k], sizeof titles[k], "%s: HQ %.3f", names[k], met.hq);
     panels[k] = (cli_scatter_panel){m.x, m.n, out, count, titles[k]};
   }
@@ -53,8 +57,9 @@ int demo_sdot(const demo_opts *opts) {
     rc = cli_plot_scatter_panels(path, "8 Gaussians", panels, 4);
     if (!rc) printf("wrote %s (grey: training data, blue: generated)\n", path);
   }
-  printf("expected (spec sec. 2.4): soft tau = 3e-3 puts ~7%% of the mass between modes (HQ ~0.925);\n"
-         "the masked soft-max (theta 0.4) keeps HQ at the hard map's level with all 8 modes.\n");
+  printf(
+      "expected (spec sec. 2.4): soft tau = 3e-3 puts ~7%% of the mass between modes (HQ ~0.925);\n"
+      "the masked soft-max (theta 0.4) keeps HQ at the hard map's level with all 8 modes.\n");
   free(s);
   gen_model_free(&m);
   return rc;

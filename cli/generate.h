@@ -11,43 +11,48 @@
 #include "specot/sdot.h"
 
 typedef enum gen_map { GEN_HARD, GEN_SOFT, GEN_MASKED, GEN_AEOT } gen_map;
-typedef enum gen_latent { GEN_LATENT_AUTO, GEN_LATENT_NONE, GEN_LATENT_PCA, GEN_LATENT_MLP } gen_latent;
+typedef enum gen_latent {
+  GEN_LATENT_AUTO,
+  GEN_LATENT_NONE,
+  GEN_LATENT_PCA,
+  GEN_LATENT_MLP
+} gen_latent;
 
 typedef struct gen_config {
-  const char *data;   /* digits | 8gaussians | 25gaussians | swissroll | X.npy | digits .csv[.gz] */
+  const char *data; /* digits | 8gaussians | 25gaussians | swissroll | X.npy | digits .csv[.gz] */
   gen_latent latent;
-  size_t latent_dim;  /* default 8 */
-  size_t train_count; /* toy training points (default 256, as pyOMT's files) */
-  size_t steps;       /* adam steps (default 1500) */
-  size_t samples;     /* adam points per step (default 20000) */
-  double lr;          /* adam lr (default 2e-3, decayed as lr/(1 + t/200)) */
+  size_t latent_dim;   /* default 8 */
+  size_t train_count;  /* toy training points (default 256, as pyOMT's files) */
+  size_t steps;        /* adam steps (default 1500) */
+  size_t samples;      /* adam points per step (default 20000) */
+  double lr;           /* adam lr (default 2e-3, decayed as lr/(1 + t/200)) */
   size_t eval_samples; /* evaluation sample of the final cell error (default 200000) */
-  size_t ae_epochs;   /* MLP autoencoder epochs (default 100) */
-  uint64_t seed;      /* default 1 */
+  size_t ae_epochs;    /* MLP autoencoder epochs (default 100) */
+  uint64_t seed;       /* default 1 */
   int quiet;
 } gen_config;
 void gen_config_init(gen_config *c);
 
 typedef struct gen_model {
-  const char *name;   /* data name for messages */
-  size_t n, dim;      /* training data n x dim (data space) */
-  double *x;          /* n x dim */
-  int *labels;        /* n or NULL */
-  size_t nclasses;    /* digits: 10 */
-  int digits;         /* 1: 8x8 images in 0..16 */
-  int toy;            /* -1 or a specot_aeot_toy */
+  const char *name; /* data name for messages */
+  size_t n, dim;    /* training data n x dim (data space) */
+  double *x;        /* n x dim */
+  int *labels;      /* n or NULL */
+  size_t nclasses;  /* digits: 10 */
+  int digits;       /* 1: 8x8 images in 0..16 */
+  int toy;          /* -1 or a specot_aeot_toy */
   size_t nmodes;
   double centres[50], sigma;
-  size_t d;           /* latent dimension */
-  double *y;          /* n x d codes (scaled into the cube when an autoencoder is used) */
-  double *mid, span;  /* code scaling: y = (z - mid) / span (span 1, mid 0: none) */
+  size_t d;          /* latent dimension */
+  double *y;         /* n x d codes (scaled into the cube when an autoencoder is used) */
+  double *mid, span; /* code scaling: y = (z - mid) / span (span 1, mid 0: none) */
   gen_latent latent;
   specot_aeot_pca pca;
   specot_aeot_mlp mlp;
-  double *h;          /* n heights */
+  double *h; /* n heights */
   specot_sdot_result ot;
   const char *solver;
-  double ae_mse;      /* reconstruction MSE (data units / 16 for digits) */
+  double ae_mse; /* reconstruction MSE (data units / 16 for digits) */
 } gen_model;
 
 typedef struct gen_metrics {

@@ -55,9 +55,11 @@ int cli_plot_scatter_panels(const char *path, const char *title, const cli_scatt
   size_t maxn = 1;
   for (int p = 0; p < npanels; ++p) {
     for (size_t i = 0; i < 2 * panels[p].nb; ++i)
-      if (isfinite(panels[p].back[i])) lo = fmin(lo, panels[p].back[i]), hi = fmax(hi, panels[p].back[i]);
+      if (isfinite(panels[p].back[i]))
+        lo = fmin(lo, panels[p].back[i]), hi = fmax(hi, panels[p].back[i]);
     for (size_t i = 0; i < 2 * panels[p].nf; ++i)
-      if (isfinite(panels[p].front[i])) lo = fmin(lo, panels[p].front[i]), hi = fmax(hi, panels[p].front[i]);
+      if (isfinite(panels[p].front[i]))
+        lo = fmin(lo, panels[p].front[i]), hi = fmax(hi, panels[p].front[i]);
     if (panels[p].nb > maxn) maxn = panels[p].nb;
     if (panels[p].nf > maxn) maxn = panels[p].nf;
   }

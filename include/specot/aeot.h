@@ -46,7 +46,7 @@ extern "C" {
 /* ---- data --------------------------------------------------------------- */
 
 /* Where the digits file is looked for, in order: $SPECOT_DIGITS, then these. */
-#define SPECOT_AEOT_DIGITS_PATHS                                       \
+#define SPECOT_AEOT_DIGITS_PATHS                                        \
   "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz", \
       "/usr/local/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
 
@@ -56,8 +56,8 @@ SPECOT_API int specot_aeot_digits_find(char *buf, size_t len);
 
 /* Reads a digits CSV (gzip or plain): X (rows x 64, raw pixel values 0..16)
  * and labels (rows x 1, 0..9).  Errors name the file and the line. */
-SPECOT_API specot_status specot_aeot_digits_load(specot_ctx *ctx, const char *path,
-                                                 specot_array *X, specot_array *labels);
+SPECOT_API specot_status specot_aeot_digits_load(specot_ctx *ctx, const char *path, specot_array *X,
+                                                 specot_array *labels);
 
 typedef enum specot_aeot_toy {
   SPECOT_AEOT_8GAUSSIANS = 0,
@@ -84,8 +84,8 @@ typedef struct specot_aeot_pca {
 } specot_aeot_pca;
 
 /* Fits on X (n x dim), 1 <= k <= dim, n >= 2.  Cost O(n dim^2 + dim^3). */
-SPECOT_API specot_status specot_aeot_pca_fit(specot_ctx *ctx, size_t n, size_t dim,
-                                             const double *X, size_t k, specot_aeot_pca *pca);
+SPECOT_API specot_status specot_aeot_pca_fit(specot_ctx *ctx, size_t n, size_t dim, const double *X,
+                                             size_t k, specot_aeot_pca *pca);
 SPECOT_API void specot_aeot_pca_free(specot_aeot_pca *pca);
 /* Z (n x k) = (X - mean) W. */
 SPECOT_API void specot_aeot_pca_encode(const specot_aeot_pca *pca, size_t n, const double *X,
@@ -95,25 +95,24 @@ SPECOT_API void specot_aeot_pca_decode(const specot_aeot_pca *pca, size_t n, con
                                        double *X);
 
 typedef struct specot_aeot_mlp_opts {
-  size_t hidden;     /* hidden width (default 64) */
-  size_t epochs;     /* passes over the data (default 150) */
-  size_t batch;      /* minibatch size (default 64) */
-  double lr;         /* Adam learning rate (default 2e-3) */
-  uint64_t seed;     /* initialisation and shuffling (default 1) */
+  size_t hidden; /* hidden width (default 64) */
+  size_t epochs; /* passes over the data (default 150) */
+  size_t batch;  /* minibatch size (default 64) */
+  double lr;     /* Adam learning rate (default 2e-3) */
+  uint64_t seed; /* initialisation and shuffling (default 1) */
 } specot_aeot_mlp_opts;
 SPECOT_API void specot_aeot_mlp_opts_init(specot_aeot_mlp_opts *opts);
 
 typedef struct specot_aeot_mlp {
   size_t dim, hidden, k;
-  double *w;     /* all weights and biases, one block */
-  double loss;   /* final mean squared error per entry on the training set */
+  double *w;   /* all weights and biases, one block */
+  double loss; /* final mean squared error per entry on the training set */
 } specot_aeot_mlp;
 
 /* Trains on X (n x dim; scale the data to O(1) first).  Cost per epoch
  * O(n hidden (dim + k)) flops. */
-SPECOT_API specot_status specot_aeot_mlp_fit(specot_ctx *ctx, size_t n, size_t dim,
-                                             const double *X, size_t k,
-                                             const specot_aeot_mlp_opts *opts,
+SPECOT_API specot_status specot_aeot_mlp_fit(specot_ctx *ctx, size_t n, size_t dim, const double *X,
+                                             size_t k, const specot_aeot_mlp_opts *opts,
                                              specot_aeot_mlp *mlp);
 SPECOT_API void specot_aeot_mlp_free(specot_aeot_mlp *mlp);
 /* Z (n x k) and X (n x dim); return ERR_NOMEM only. */
@@ -125,21 +124,20 @@ SPECOT_API specot_status specot_aeot_mlp_decode(specot_ctx *ctx, const specot_ae
 /* ---- metrics ------------------------------------------------------------ */
 
 typedef struct specot_aeot_mode_stats {
-  size_t modes_captured;  /* modes nearest to >= 1 high-quality sample */
-  double hq_fraction;     /* samples within 3 sigma of their nearest mode */
-  double max_mass_error;  /* max_k |mass_k / w_k - 1| (w uniform) */
+  size_t modes_captured; /* modes nearest to >= 1 high-quality sample */
+  double hq_fraction;    /* samples within 3 sigma of their nearest mode */
+  double max_mass_error; /* max_k |mass_k / w_k - 1| (w uniform) */
 } specot_aeot_mode_stats;
 SPECOT_API specot_status specot_aeot_mode_metrics(specot_ctx *ctx, size_t N, const double *X,
-                                                  size_t dim, size_t nmodes,
-                                                  const double *centres, double sigma,
-                                                  specot_aeot_mode_stats *out);
+                                                  size_t dim, size_t nmodes, const double *centres,
+                                                  double sigma, specot_aeot_mode_stats *out);
 
 /* Improved precision and recall with k nearest neighbours (k >= 1,
  * nreal, ngen > k). */
 SPECOT_API specot_status specot_aeot_precision_recall(specot_ctx *ctx, size_t nreal,
-                                                      const double *R, size_t ngen,
-                                                      const double *G, size_t dim, size_t k,
-                                                      double *precision, double *recall);
+                                                      const double *R, size_t ngen, const double *G,
+                                                      size_t dim, size_t k, double *precision,
+                                                      double *recall);
 
 /* k-NN labels of G against the labelled training set T: hist[nclasses]
  * (fraction per class), ambiguous fraction (top vote share < 0.6), median
@@ -148,9 +146,9 @@ SPECOT_API specot_status specot_aeot_precision_recall(specot_ctx *ctx, size_t nr
  * 0..nclasses-1.  Any output may be NULL. */
 SPECOT_API specot_status specot_aeot_knn_labels(specot_ctx *ctx, size_t ntrain, const double *T,
                                                 const int *labels, size_t nclasses, size_t ngen,
-                                                const double *G, size_t dim, size_t k,
-                                                double *hist, double *ambiguous,
-                                                double *median_nn, int *pred, double *share);
+                                                const double *G, size_t dim, size_t k, double *hist,
+                                                double *ambiguous, double *median_nn, int *pred,
+                                                double *share);
 
 #ifdef __cplusplus
 }

@@ -154,24 +154,24 @@ typedef struct specot_sdot_result {
  * max_iter steps ran without meeting a criterion.
  */
 typedef struct specot_sdot_adam_opts {
-  double lr;             /* learning rate, absolute (default 1e-3) */
-  double lr_decay;       /* t0 of lr/(1 + t/t0); 0 = constant (default 0) */
-  double beta1, beta2;   /* moments (default 0.9, 0.999) */
-  double adam_eps;       /* denominator guard (default 1e-8) */
-  int bias_correction;   /* 1 = Adam's bias correction (default 0, as pyOMT) */
-  size_t batch_size;     /* points per batch (default 10000) */
-  size_t batches;        /* initial batches per step (default 1) */
-  size_t max_batches;    /* cap of the doubling (default 64) */
-  size_t patience;       /* doubling after this many steps without progress; 0 = off (default 30) */
-  int qmc;               /* 1 = the same Halton points every step (pyOMT's reset Sobol;
-                            d <= 64, else iid); 0 = iid (default 0) */
-  size_t average_from;   /* Polyak average from this step on; 0 = off (default 0) */
-  size_t max_iter;       /* step cap (default 20000) */
-  double tol;            /* max relative cell error to stop at (default 0.05) */
-  double grad_tol;       /* training ||g||_2 stop; 0 = off (default 0) */
-  size_t eval_samples;   /* independent evaluation sample size (default 100000) */
-  size_t eval_every;     /* evaluation period in steps (default 100) */
-  uint64_t seed;         /* seed of the training and evaluation streams (default 1) */
+  double lr;           /* learning rate, absolute (default 1e-3) */
+  double lr_decay;     /* t0 of lr/(1 + t/t0); 0 = constant (default 0) */
+  double beta1, beta2; /* moments (default 0.9, 0.999) */
+  double adam_eps;     /* denominator guard (default 1e-8) */
+  int bias_correction; /* 1 = Adam's bias correction (default 0, as pyOMT) */
+  size_t batch_size;   /* points per batch (default 10000) */
+  size_t batches;      /* initial batches per step (default 1) */
+  size_t max_batches;  /* cap of the doubling (default 64) */
+  size_t patience;     /* doubling after this many steps without progress; 0 = off (default 30) */
+  int qmc;             /* 1 = the same Halton points every step (pyOMT's reset Sobol;
+                          d <= 64, else iid); 0 = iid (default 0) */
+  size_t average_from; /* Polyak average from this step on; 0 = off (default 0) */
+  size_t max_iter;     /* step cap (default 20000) */
+  double tol;          /* max relative cell error to stop at (default 0.05) */
+  double grad_tol;     /* training ||g||_2 stop; 0 = off (default 0) */
+  size_t eval_samples; /* independent evaluation sample size (default 100000) */
+  size_t eval_every;   /* evaluation period in steps (default 100) */
+  uint64_t seed;       /* seed of the training and evaluation streams (default 1) */
 } specot_sdot_adam_opts;
 SPECOT_API void specot_sdot_adam_opts_init(specot_sdot_adam_opts *opts);
 
@@ -232,7 +232,7 @@ typedef struct specot_sdot_newton_opts {
   double tol;          /* max relative cell error (default 1e-10) */
   size_t max_iter;     /* default 100 */
   size_t max_halvings; /* line-search halvings before ERR_NUMERICAL (default 40) */
-  int warm_start;      /* 1: start from the h given on entry (cells must be non-empty) (default 0) */
+  int warm_start; /* 1: start from the h given on entry (cells must be non-empty) (default 0) */
 } specot_sdot_newton_opts;
 SPECOT_API void specot_sdot_newton_opts_init(specot_sdot_newton_opts *opts);
 SPECOT_API specot_status specot_sdot_solve_newton(specot_ctx *ctx, const specot_sdot_problem *prob,
@@ -301,8 +301,7 @@ typedef struct specot_sdot_aeot_opts {
 } specot_sdot_aeot_opts;
 SPECOT_API void specot_sdot_aeot_opts_init(specot_sdot_aeot_opts *opts);
 SPECOT_API specot_status specot_sdot_generate_aeot(specot_ctx *ctx, specot_sdot_ws *ws,
-                                                   const specot_sdot_problem *prob,
-                                                   const double *h,
+                                                   const specot_sdot_problem *prob, const double *h,
                                                    const specot_sdot_aeot_opts *opts, size_t N,
                                                    const double *X, specot_rng *rng, size_t count,
                                                    double *out, size_t *npairs);

@@ -67,20 +67,23 @@ specot_status specot_aeot_digits_load(specot_ctx *ctx, const char *path, specot_
     if (c != DIGITS_COLS) {
       st = specot__fail(ctx, SPECOT_ERR_FORMAT,
                         "digits '%s': line %zu has %s (expected 65 numbers: 64 pixels and a label)",
-                        path, rows + 1, c < 0 ? "a non-numeric cell or too many cells" : "too few cells");
+                        path, rows + 1,
+                        c < 0 ? "a non-numeric cell or too many cells" : "too few cells");
       break;
     }
     for (int k = 0; k < 64 && !st; ++k)
       if (!(row[k] >= 0 && row[k] <= 16))
-        st = specot__fail(ctx, SPECOT_ERR_FORMAT, "digits '%s': line %zu pixel %d = %g outside 0..16",
-                          path, rows + 1, k, row[k]);
+        st = specot__fail(ctx, SPECOT_ERR_FORMAT,
+                          "digits '%s': line %zu pixel %d = %g outside 0..16", path, rows + 1, k,
+                          row[k]);
     if (!st && !(row[64] >= 0 && row[64] <= 9 && row[64] == (double)(int)row[64]))
       st = specot__fail(ctx, SPECOT_ERR_FORMAT, "digits '%s': line %zu label %g is not 0..9", path,
                         rows + 1, row[64]);
     if (st) break;
     if (rows == cap) {
       cap *= 2;
-      double *p2 = realloc(pix, cap * 64 * sizeof *pix), *l2 = p2 ? realloc(lab, cap * sizeof *lab) : NULL;
+      double *p2 = realloc(pix, cap * 64 * sizeof *pix),
+             *l2 = p2 ? realloc(lab, cap * sizeof *lab) : NULL;
       if (p2) pix = p2;
       if (l2) lab = l2;
       if (!p2 || !l2) {
@@ -94,10 +97,12 @@ specot_status specot_aeot_digits_load(specot_ctx *ctx, const char *path, specot_
   int zerr = Z_OK;
   const char *zmsg = gzerror(gz, &zerr);
   if (!st && zerr != Z_OK && zerr != Z_STREAM_END)
-    st = specot__fail(ctx, SPECOT_ERR_FORMAT, "digits '%s': corrupt or truncated gzip after %zu rows (zlib: %s)",
-                      path, rows, zmsg ? zmsg : "error");
+    st = specot__fail(ctx, SPECOT_ERR_FORMAT,
+                      "digits '%s': corrupt or truncated gzip after %zu rows (zlib: %s)", path,
+                      rows, zmsg ? zmsg : "error");
   gzclose(gz);
-  if (!st && rows == 0) st = specot__fail(ctx, SPECOT_ERR_FORMAT, "digits '%s': no data rows", path);
+  if (!st && rows == 0)
+    st = specot__fail(ctx, SPECOT_ERR_FORMAT, "digits '%s': no data rows", path);
   free(line);
   if (st) {
     free(pix), free(lab);

@@ -62,7 +62,8 @@ specot_status specot_aeot_mode_metrics(specot_ctx *ctx, size_t N, const double *
     size_t arg = 0;
     for (size_t k = 0; k < nmodes; ++k) {
       double s = 0.0;
-      for (size_t c = 0; c < dim; ++c) s += (X[i * dim + c] - centres[k * dim + c]) * (X[i * dim + c] - centres[k * dim + c]);
+      for (size_t c = 0; c < dim; ++c)
+        s += (X[i * dim + c] - centres[k * dim + c]) * (X[i * dim + c] - centres[k * dim + c]);
       if (s < best) best = s, arg = k;
     }
     cnt[arg]++;
@@ -71,7 +72,8 @@ specot_status specot_aeot_mode_metrics(specot_ctx *ctx, size_t N, const double *
   out->modes_captured = 0, out->max_mass_error = 0.0;
   for (size_t k = 0; k < nmodes; ++k) {
     out->modes_captured += hq[k] > 0;
-    out->max_mass_error = fmax(out->max_mass_error, fabs((double)cnt[k] * (double)nmodes / (double)N - 1.0));
+    out->max_mass_error =
+        fmax(out->max_mass_error, fabs((double)cnt[k] * (double)nmodes / (double)N - 1.0));
   }
   out->hq_fraction = (double)good / (double)N;
   free(hq), free(cnt);
@@ -118,9 +120,10 @@ specot_status specot_aeot_precision_recall(specot_ctx *ctx, size_t nreal, const 
                                            double *precision, double *recall) {
   specot__ctx_reset(ctx);
   if (!R || !G || !precision || !recall || dim == 0 || k == 0 || nreal <= k || ngen <= k)
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "precision/recall: need more than k = %zu real (%zu) and generated (%zu) samples",
-                        k, nreal, ngen);
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "precision/recall: need more than k = %zu real (%zu) and generated (%zu) samples", k, nreal,
+        ngen);
   const size_t big = nreal > ngen ? nreal : ngen;
   double *rn = row_norms(R, nreal, dim), *gn = row_norms(G, ngen, dim);
   double *rr = malloc(nreal * sizeof *rr), *rg = malloc(ngen * sizeof *rg);
@@ -154,8 +157,9 @@ specot_status specot_aeot_knn_labels(specot_ctx *ctx, size_t ntrain, const doubl
                         ntrain);
   for (size_t i = 0; i < ntrain; ++i)
     if (labels[i] < 0 || (size_t)labels[i] >= nclasses)
-      return specot__fail(ctx, SPECOT_ERR_INVALID, "knn labels: label %d of sample %zu outside 0..%zu",
-                          labels[i], i, nclasses - 1);
+      return specot__fail(ctx, SPECOT_ERR_INVALID,
+                          "knn labels: label %d of sample %zu outside 0..%zu", labels[i], i,
+                          nclasses - 1);
   double *tn = row_norms(T, ntrain, dim), *gn = row_norms(G, ngen, dim);
   double *D = malloc((size_t)BLOCK * ntrain * sizeof *D), *nn = malloc(ngen * sizeof *nn);
   double *best = malloc(k * sizeof *best), *votes = malloc(nclasses * sizeof *votes);

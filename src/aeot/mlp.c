@@ -45,14 +45,14 @@ static void dense_back(const double *in, size_t B, size_t p, const double *W, si
                        double *din) {
   if (tanh_act)
     for (size_t i = 0; i < B * m; ++i) dout[i] *= 1.0 - out[i] * out[i];
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)m, (int)B, 1.0, in, (int)p, dout,
-              (int)m, 0.0, dW, (int)m);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)m, (int)B, 1.0, in, (int)p,
+              dout, (int)m, 0.0, dW, (int)m);
   for (size_t j = 0; j < m; ++j) db[j] = 0.0;
   for (size_t i = 0; i < B; ++i)
     for (size_t j = 0; j < m; ++j) db[j] += dout[i * m + j];
   if (din)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)p, (int)m, 1.0, dout, (int)m, W,
-                (int)m, 0.0, din, (int)p);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)p, (int)m, 1.0, dout, (int)m,
+                W, (int)m, 0.0, din, (int)p);
 }
 
 void specot_aeot_mlp_free(specot_aeot_mlp *mlp) {
@@ -72,8 +72,10 @@ specot_status specot_aeot_mlp_fit(specot_ctx *ctx, size_t n, size_t dim, const d
   if (n == 0 || dim == 0 || k == 0 || H == 0 || B == 0 || opts->epochs == 0 ||
       !(opts->lr > 0 && isfinite(opts->lr)) || dim > 100000 || H > 100000 || k > 100000)
     return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "mlp: need samples, dim, k, hidden, batch, epochs > 0 and lr > 0 (n = %zu)", n);
-  if (!specot__all_finite(X, n * dim)) return specot__fail(ctx, SPECOT_ERR_INVALID, "mlp: non-finite data");
+                        "mlp: need samples, dim, k, hidden, batch, epochs > 0 and lr > 0 (n = %zu)",
+                        n);
+  if (!specot__all_finite(X, n * dim))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "mlp: non-finite data");
   const size_t P = param_count(dim, H, k);
   const size_t act = B * (dim + H + k + H + dim) * 2;
   double *w = malloc(P * sizeof *w), *mem = malloc((3 * P + act) * sizeof *mem);
@@ -82,8 +84,10 @@ specot_status specot_aeot_mlp_fit(specot_ctx *ctx, size_t n, size_t dim, const d
     free(w), free(mem), free(perm);
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "mlp: out of memory");
   }
-  double *grad = mem, *m1 = grad + P, *m2 = m1 + P, *Xb = m2 + P, *A1 = Xb + B * dim, *Z = A1 + B * H;
-  double *A3 = Z + B * k, *Out = A3 + B * H, *d4 = Out + B * dim, *d3 = d4 + B * dim, *dz = d3 + B * H;
+  double *grad = mem, *m1 = grad + P, *m2 = m1 + P, *Xb = m2 + P, *A1 = Xb + B * dim,
+         *Z = A1 + B * H;
+  double *A3 = Z + B * k, *Out = A3 + B * H, *d4 = Out + B * dim, *d3 = d4 + B * dim,
+         *dz = d3 + B * H;
   double *d1 = dz + B * k;
   specot_rng rng;
   specot_rng_seed(&rng, opts->seed);
@@ -128,7 +132,9 @@ specot_status specot_aeot_mlp_fit(specot_ctx *ctx, size_t n, size_t dim, const d
       }
     }
     loss /= (double)((n / B) * B * dim);
-    if (!isfinite(loss)) st = specot__fail(ctx, SPECOT_ERR_NUMERICAL, "mlp: training loss is not finite at epoch %zu", ep);
+    if (!isfinite(loss))
+      st = specot__fail(ctx, SPECOT_ERR_NUMERICAL, "mlp: training loss is not finite at epoch %zu",
+                        ep);
   }
   free(mem), free(perm);
   if (st) {

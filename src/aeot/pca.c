@@ -20,12 +20,13 @@ specot_status specot_aeot_pca_fit(specot_ctx *ctx, size_t n, size_t dim, const d
   memset(pca, 0, sizeof *pca);
   if (n < 2 || dim == 0 || k == 0 || k > dim)
     return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "pca: need n >= 2 samples and 1 <= k <= dim (n = %zu, dim = %zu, k = %zu)", n,
-                        dim, k);
+                        "pca: need n >= 2 samples and 1 <= k <= dim (n = %zu, dim = %zu, k = %zu)",
+                        n, dim, k);
   size_t nd;
   if (specot__mul_size(n, dim, &nd) || n > SPECOT__BLAS_INT_MAX || dim > 46340)
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "pca: %zu x %zu data too large", n, dim);
-  if (!specot__all_finite(X, nd)) return specot__fail(ctx, SPECOT_ERR_INVALID, "pca: non-finite data");
+  if (!specot__all_finite(X, nd))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "pca: non-finite data");
   double *mem = malloc((dim + dim * k + k + dim * dim + dim + nd) * sizeof *mem);
   if (!mem) return specot__fail(ctx, SPECOT_ERR_NOMEM, "pca: out of memory");
   double *mean = mem, *W = mean + dim, *var = W + dim * k, *C = var + k, *ev = C + dim * dim;
@@ -39,8 +40,8 @@ specot_status specot_aeot_pca_fit(specot_ctx *ctx, size_t n, size_t dim, const d
               (int)dim, 0.0, C, (int)dim);
   double total = 0.0;
   for (size_t c = 0; c < dim; ++c) total += C[c * dim + c];
-  const lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)dim, C,
-                                         (lapack_int)dim, ev);
+  const lapack_int info =
+      LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)dim, C, (lapack_int)dim, ev);
   if (info != 0) {
     free(mem);
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "pca: dsyevd failed (info %d)", (int)info);
@@ -62,7 +63,8 @@ void specot_aeot_pca_encode(const specot_aeot_pca *pca, size_t n, const double *
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < k; ++j) {
       double s = 0.0;
-      for (size_t c = 0; c < dim; ++c) s += (X[i * dim + c] - pca->mean[c]) * pca->components[c * k + j];
+      for (size_t c = 0; c < dim; ++c)
+        s += (X[i * dim + c] - pca->mean[c]) * pca->components[c * k + j];
       Z[i * k + j] = s;
     }
 }

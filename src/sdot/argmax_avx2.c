@@ -6,10 +6,9 @@
  * the lowest index, as in the dgemm kernel.  With d = 8 a dgemm of the
  * N x n block is bound by writing and re-reading the block (k = 8 is too
  * short for BLAS packing to pay); this kernel never stores it (about 2x
- * faster per solver step on n = 1797, d = 8; AVX-512 a further ~1.3x).  The values are the same sums
- * in the same coordinate order as a plain loop, with FMA rounding; points
- * within a few ulps of a facet may get the neighbouring cell compared with
- * the dgemm kernel (measure zero; tested). */
+ * faster per solver step on n = 1797, d = 8; AVX-512 a further ~1.3x).  The values are the same
+ * sums in the same coordinate order as a plain loop, with FMA rounding; points within a few ulps of
+ * a facet may get the neighbouring cell compared with the dgemm kernel (measure zero; tested). */
 #include <math.h>
 
 #include "sdot_internal.h"
@@ -33,8 +32,8 @@ int sdot__fast_available(size_t d) {
 #endif
 }
 
-void sdot__fast_prepare(const specot_sdot_problem *prob, const double *h, double *yt,
-                        double *hp, size_t np) {
+void sdot__fast_prepare(const specot_sdot_problem *prob, const double *h, double *yt, double *hp,
+                        size_t np) {
   const size_t n = prob->n, d = prob->d;
   for (size_t j = 0; j < np; ++j) {
     hp[j] = j < n ? h[j] : -INFINITY;
@@ -45,7 +44,7 @@ void sdot__fast_prepare(const specot_sdot_problem *prob, const double *h, double
 #if SDOT__HAVE_AVX2
 /* Lowest-index maximum over the 4 lanes of (value, index). */
 __attribute__((target("avx2,fma"))) static void reduce_lanes(__m256d bv, __m256d bi, size_t *idx,
-                                                              double *best) {
+                                                             double *best) {
   double v[4], ix[4];
   _mm256_storeu_pd(v, bv);
   _mm256_storeu_pd(ix, bi);
@@ -56,10 +55,9 @@ __attribute__((target("avx2,fma"))) static void reduce_lanes(__m256d bv, __m256d
 }
 
 /* AVX-512: 8 points x 8 targets per step, same sums and tie rule. */
-__attribute__((target("avx512f"))) static void argmax_avx512(const double *X, size_t rows,
-                                                             size_t d, const double *yt,
-                                                             const double *hp, size_t np,
-                                                             size_t *idx, double *best) {
+__attribute__((target("avx512f"))) static void argmax_avx512(const double *X, size_t rows, size_t d,
+                                                             const double *yt, const double *hp,
+                                                             size_t np, size_t *idx, double *best) {
   enum { RB = 8 };
   const __m512d step = _mm512_set1_pd(8.0);
   size_t r = 0;
@@ -73,7 +71,8 @@ __attribute__((target("avx512f"))) static void argmax_avx512(const double *X, si
       for (int q = 0; q < RB; ++q) a[q] = hv;
       for (size_t c = 0; c < d; ++c) {
         const __m512d yv = _mm512_loadu_pd(yt + c * np + j);
-        for (int q = 0; q < RB; ++q) a[q] = _mm512_fmadd_pd(_mm512_set1_pd(X[(r + q) * d + c]), yv, a[q]);
+        for (int q = 0; q < RB; ++q)
+          a[q] = _mm512_fmadd_pd(_mm512_set1_pd(X[(r + q) * d + c]), yv, a[q]);
       }
       for (int q = 0; q < RB; ++q) {
         const __mmask8 m = _mm512_cmp_pd_mask(a[q], b[q], _CMP_GT_OQ);
@@ -112,8 +111,7 @@ __attribute__((target("avx512f"))) static void argmax_avx512(const double *X, si
 
 __attribute__((target("avx2,fma"))) static void argmax_avx2(const double *X, size_t rows, size_t d,
                                                             const double *yt, const double *hp,
-                                                            size_t np, size_t *idx,
-                                                            double *best) {
+                                                            size_t np, size_t *idx, double *best) {
   const __m256d step = _mm256_set1_pd(4.0);
   size_t r = 0;
   for (; r + 4 <= rows; r += 4) {

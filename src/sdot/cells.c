@@ -9,8 +9,8 @@
 void sdot__assign_block(specot_sdot_ws *ws, const double *Y, const double *h, size_t rows,
                         const double *X) {
   const size_t n = ws->n, d = ws->d;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)d, 1.0, X, (int)d,
-              Y, (int)d, 0.0, ws->buf, (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)d, 1.0, X, (int)d, Y,
+              (int)d, 0.0, ws->buf, (int)n);
   for (size_t k = 0; k < rows; ++k) {
     const double *u = ws->buf + k * n;
     double b1 = u[0] + h[0], b2 = -INFINITY;
@@ -30,22 +30,24 @@ void sdot__assign_block(specot_sdot_ws *ws, const double *Y, const double *h, si
 }
 
 specot_status sdot__check_call(specot_ctx *ctx, const specot_sdot_ws *ws,
-                                const specot_sdot_problem *prob, const double *h) {
+                               const specot_sdot_problem *prob, const double *h) {
   specot_status st = specot_sdot_check(ctx, prob);
   if (st) return st;
   if (!ws || ws->n != prob->n || ws->d != prob->d)
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "sdot: workspace is for n = %zu, d = %zu but the problem has n = %zu, d = %zu",
-                        ws ? ws->n : 0, ws ? ws->d : 0, prob->n, prob->d);
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "sdot: workspace is for n = %zu, d = %zu but the problem has n = %zu, d = %zu",
+        ws ? ws->n : 0, ws ? ws->d : 0, prob->n, prob->d);
   if (!h) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: NULL heights");
   if (!specot__all_finite(h, prob->n))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: non-finite height");
   return SPECOT_OK;
 }
 
-specot_status specot_sdot_cells(specot_ctx *ctx, specot_sdot_ws *ws, const specot_sdot_problem *prob,
-                                const double *h, size_t N, const double *X, size_t *idx,
-                                double *best, double *gap, double *mass) {
+specot_status specot_sdot_cells(specot_ctx *ctx, specot_sdot_ws *ws,
+                                const specot_sdot_problem *prob, const double *h, size_t N,
+                                const double *X, size_t *idx, double *best, double *gap,
+                                double *mass) {
   specot__ctx_reset(ctx);
   specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
@@ -66,9 +68,9 @@ specot_status specot_sdot_cells(specot_ctx *ctx, specot_sdot_ws *ws, const speco
   return SPECOT_OK;
 }
 
-specot_status specot_sdot_energy(specot_ctx *ctx, specot_sdot_ws *ws, const specot_sdot_problem *prob,
-                                 const double *h, size_t N, const double *X, double *energy,
-                                 double *grad) {
+specot_status specot_sdot_energy(specot_ctx *ctx, specot_sdot_ws *ws,
+                                 const specot_sdot_problem *prob, const double *h, size_t N,
+                                 const double *X, double *energy, double *grad) {
   specot__ctx_reset(ctx);
   specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
@@ -90,8 +92,7 @@ specot_status specot_sdot_energy(specot_ctx *ctx, specot_sdot_ws *ws, const spec
 }
 
 void sdot__accumulate(specot_sdot_ws *ws, const specot_sdot_problem *prob, const double *h,
-                      sdot__stream *s, size_t total, double eps, double *counts,
-                      double *sum_best) {
+                      sdot__stream *s, size_t total, double eps, double *counts, double *sum_best) {
   const size_t n = prob->n;
   const int fast = ws->fast && eps <= 0.0;
   double sum = 0.0;
@@ -119,9 +120,10 @@ void sdot__accumulate(specot_sdot_ws *ws, const specot_sdot_problem *prob, const
   if (sum_best) *sum_best += sum;
 }
 
-specot_status specot_sdot_evaluate(specot_ctx *ctx, specot_sdot_ws *ws, const specot_sdot_problem *prob,
-                                   const double *h, size_t samples, specot_rng *rng, double *mass,
-                                   double *max_rel_error, size_t *empty_cells, double *energy) {
+specot_status specot_sdot_evaluate(specot_ctx *ctx, specot_sdot_ws *ws,
+                                   const specot_sdot_problem *prob, const double *h, size_t samples,
+                                   specot_rng *rng, double *mass, double *max_rel_error,
+                                   size_t *empty_cells, double *energy) {
   specot__ctx_reset(ctx);
   specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;

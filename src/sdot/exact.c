@@ -122,7 +122,9 @@ static void exact_2d(const specot_sdot_problem *p, const double *h, double *w, d
   }
 }
 
-size_t sdot__exact_scratch(size_t n) { return 6 * (n + 5); }
+size_t sdot__exact_scratch(size_t n) {
+  return 6 * (n + 5);
+}
 
 void sdot__exact_eval(const specot_sdot_problem *p, const double *h, double *w, double *mom,
                       double *H, double *energy, double *scratch) {

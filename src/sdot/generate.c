@@ -36,17 +36,18 @@ static void top_planes(const double *u, const double *h, size_t n, size_t k, siz
 specot_status specot_sdot_generate_aeot(specot_ctx *ctx, specot_sdot_ws *ws,
                                         const specot_sdot_problem *prob, const double *h,
                                         const specot_sdot_aeot_opts *opts, size_t N,
-                                        const double *X, specot_rng *rng, size_t count,
-                                        double *out, size_t *npairs) {
+                                        const double *X, specot_rng *rng, size_t count, double *out,
+                                        size_t *npairs) {
   specot__ctx_reset(ctx);
   specot_sdot_aeot_opts def;
   if (!opts) specot_sdot_aeot_opts_init(&def), opts = &def;
   specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
   if (opts->top_k < 2 || !(opts->theta_max > 0) || !(opts->lambda <= 1.0) || isnan(opts->lambda))
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "sdot aeot: need top_k >= 2, theta_max > 0 and lambda <= 1 (got %zu, %g, %g)",
-                        opts->top_k, opts->theta_max, opts->lambda);
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "sdot aeot: need top_k >= 2, theta_max > 0 and lambda <= 1 (got %zu, %g, %g)", opts->top_k,
+        opts->theta_max, opts->lambda);
   if (N == 0 || !X || !rng || (count > 0 && !out))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot aeot: need N > 0 source points and outputs");
   const size_t n = prob->n, d = prob->d, k = opts->top_k < n ? opts->top_k : n;
@@ -54,7 +55,8 @@ specot_status specot_sdot_generate_aeot(specot_ctx *ctx, specot_sdot_ws *ws,
   if (specot__mul_size(N, k, &cap))
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "sdot aeot: N x top_k overflows");
   pair *pairs = malloc((cap + 1) * sizeof *pairs);
-  size_t *top = malloc(k * sizeof *top), *first = malloc((N < count ? N : count) * sizeof *first + 1);
+  size_t *top = malloc(k * sizeof *top),
+         *first = malloc((N < count ? N : count) * sizeof *first + 1);
   double *val = malloc(k * sizeof *val);
   if (!pairs || !top || !val || !first) {
     free(pairs), free(top), free(val), free(first);
@@ -78,7 +80,8 @@ specot_status specot_sdot_generate_aeot(specot_ctx *ctx, specot_sdot_ws *ws,
   qsort(pairs, np, sizeof *pairs, cmp_pair);
   size_t u = 0;
   for (size_t i = 0; i < np; ++i) {
-    if (u > 0 && pairs[u - 1].a == pairs[i].a && (opts->one_per_first || pairs[u - 1].b == pairs[i].b))
+    if (u > 0 && pairs[u - 1].a == pairs[i].a &&
+        (opts->one_per_first || pairs[u - 1].b == pairs[i].b))
       continue;
     pairs[u++] = pairs[i];
   }
@@ -97,12 +100,14 @@ specot_status specot_sdot_generate_aeot(specot_ctx *ctx, specot_sdot_ws *ws,
     }
     const pair p = pairs[s % np];
     const double lam = opts->lambda < 0 ? specot_rng_uniform(rng) : opts->lambda;
-    for (size_t c = 0; c < d; ++c) o[c] = (1.0 - lam) * prob->y[p.a * d + c] + lam * prob->y[p.b * d + c];
+    for (size_t c = 0; c < d; ++c)
+      o[c] = (1.0 - lam) * prob->y[p.a * d + c] + lam * prob->y[p.b * d + c];
   }
   free(pairs), free(top), free(val), free(first);
   if (np == 0)
-    return specot__fail(ctx, SPECOT_WARN_INACCURATE,
-                        "sdot aeot: no pair of planes within theta_max = %g; returned hard-map targets",
-                        opts->theta_max);
+    return specot__fail(
+        ctx, SPECOT_WARN_INACCURATE,
+        "sdot aeot: no pair of planes within theta_max = %g; returned hard-map targets",
+        opts->theta_max);
   return SPECOT_OK;
 }

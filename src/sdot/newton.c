@@ -47,7 +47,8 @@ specot_status specot_sdot_solve_newton(specot_ctx *ctx, const specot_sdot_proble
   if (!opts) specot_sdot_newton_opts_init(&def), opts = &def;
   specot_status st = sdot__exact_check(ctx, prob);
   if (st) return st;
-  if (!h || !res) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot newton: NULL heights or result");
+  if (!h || !res)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot newton: NULL heights or result");
   if (!(opts->tol > 0) || opts->max_iter == 0)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot newton: need tol > 0 and max_iter > 0");
   if (prob->n > SDOT__NEWTON_NMAX)
@@ -111,8 +112,8 @@ specot_status specot_sdot_solve_newton(specot_ctx *ctx, const specot_sdot_proble
       for (size_t k = 0; k < n; ++k) A[i * n + k] = H[i * n + k] + 1.0 / (double)n;
       delta[i] = nu[i] - w[i];
     }
-    lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)n, 1, A, (lapack_int)n,
-                                    delta, 1);
+    lapack_int info =
+        LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)n, 1, A, (lapack_int)n, delta, 1);
     if (info != 0) {
       st = specot__fail(ctx, SPECOT_ERR_NUMERICAL,
                         "sdot newton: Hessian solve failed (LAPACK info %d) at iteration %zu",

@@ -7,7 +7,8 @@
 #include "sdot_internal.h"
 
 specot_status specot_sdot_check(specot_ctx *ctx, const specot_sdot_problem *prob) {
-  if (!prob || !prob->y) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: NULL problem or targets");
+  if (!prob || !prob->y)
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: NULL problem or targets");
   if (prob->n == 0 || prob->d == 0)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: empty target set (n = %zu, d = %zu)",
                         prob->n, prob->d);
@@ -53,8 +54,7 @@ double specot_sdot_w2_from_energy(const specot_sdot_problem *prob, double energy
   return specot_sdot_second_moment(prob->source, prob->d) + sy - 2.0 * energy;
 }
 
-void specot_sdot_sample(specot_rng *rng, specot_sdot_source source, size_t N, size_t d,
-                        double *X) {
+void specot_sdot_sample(specot_rng *rng, specot_sdot_source source, size_t N, size_t d, double *X) {
   if (source == SPECOT_SDOT_GAUSS)
     specot_rng_fill_normal(rng, X, N * d, 0.0, 1.0);
   else
@@ -64,7 +64,7 @@ void specot_sdot_sample(specot_rng *rng, specot_sdot_source source, size_t N, si
 /* Acklam's rational approximation, refined by one Halley step on erfc
  * (relative error near DBL_EPSILON over (0, 1)). */
 double sdot__norm_quantile(double p) {
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                              1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
                              6.680131188771972e+01, -1.328068155288572e+01};

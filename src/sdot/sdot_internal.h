@@ -11,15 +11,15 @@
 
 struct specot_sdot_ws {
   size_t n, d;
-  double *buf;      /* SDOT__BLOCK x n: X_b Y^T */
-  double *xb;       /* SDOT__BLOCK x d: a block of source points */
-  size_t *idx;      /* SDOT__BLOCK */
-  double *best;     /* SDOT__BLOCK */
-  double *second;   /* SDOT__BLOCK */
+  double *buf;                              /* SDOT__BLOCK x n: X_b Y^T */
+  double *xb;                               /* SDOT__BLOCK x d: a block of source points */
+  size_t *idx;                              /* SDOT__BLOCK */
+  double *best;                             /* SDOT__BLOCK */
+  double *second;                           /* SDOT__BLOCK */
   double *g, *m, *v, *hbar, *hcur, *counts; /* n each: solver state */
-  int fast;         /* 0: dgemm kernel; 1: AVX2, 2: AVX-512 argmax kernel for the hard assignment */
-  size_t np;        /* n rounded up to 8 */
-  double *yt, *hp;  /* d x np transposed targets, np padded heights (fast kernel) */
+  int fast;        /* 0: dgemm kernel; 1: AVX2, 2: AVX-512 argmax kernel for the hard assignment */
+  size_t np;       /* n rounded up to 8 */
+  double *yt, *hp; /* d x np transposed targets, np padded heights (fast kernel) */
 };
 
 /* Largest d served by the register-blocked kernel (argmax_avx2.c). */
@@ -62,8 +62,7 @@ void sdot__assign_block(specot_sdot_ws *ws, const double *Y, const double *h, si
 /* Uses the fast kernel for the hard case when ws->fast (set at allocation;
  * sdot__set_fast switches it, for tests). */
 void sdot__accumulate(specot_sdot_ws *ws, const specot_sdot_problem *prob, const double *h,
-                      sdot__stream *s, size_t total, double eps, double *counts,
-                      double *sum_best);
+                      sdot__stream *s, size_t total, double eps, double *counts, double *sum_best);
 
 /* nu_j (uniform when prob->nu is NULL). */
 static inline double sdot__nu(const specot_sdot_problem *prob, size_t j) {

@@ -23,7 +23,8 @@ specot_status specot_sdot_map(specot_ctx *ctx, specot_sdot_ws *ws, const specot_
   specot__ctx_reset(ctx);
   specot_status st = sdot__check_call(ctx, ws, prob, h);
   if (st) return st;
-  if (kind != SPECOT_SDOT_MAP_HARD && kind != SPECOT_SDOT_MAP_SOFT && kind != SPECOT_SDOT_MAP_MASKED)
+  if (kind != SPECOT_SDOT_MAP_HARD && kind != SPECOT_SDOT_MAP_SOFT &&
+      kind != SPECOT_SDOT_MAP_MASKED)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot map: unknown map kind %d", (int)kind);
   const int smooth = kind != SPECOT_SDOT_MAP_HARD;
   if ((smooth || u_tau) && !(tau > 0 && isfinite(tau)))
@@ -83,8 +84,8 @@ specot_status specot_sdot_map(specot_ctx *ctx, specot_sdot_ws *ws, const specot_
     }
     /* out_b = P Y for the smooth maps (one dgemm per block) */
     if (smooth)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d, (int)n, 1.0, ws->buf,
-                  (int)n, Y, (int)d, 0.0, out + k0 * d, (int)d);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d, (int)n, 1.0,
+                  ws->buf, (int)n, Y, (int)d, 0.0, out + k0 * d, (int)d);
   }
   free(radius);
   return SPECOT_OK;
@@ -103,7 +104,8 @@ specot_status specot_sdot_tau_gap(specot_ctx *ctx, specot_sdot_ws *ws,
   if (st) return st;
   if (!(kappa > 0 && isfinite(kappa)) || N == 0 || !X || !tau || prob->n < 2)
     return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "sdot tau: need kappa > 0 (got %g), N > 0 points and n >= 2 targets", kappa);
+                        "sdot tau: need kappa > 0 (got %g), N > 0 points and n >= 2 targets",
+                        kappa);
   double *gap = malloc(N * sizeof *gap);
   if (!gap) return specot__fail(ctx, SPECOT_ERR_NOMEM, "sdot tau: out of memory");
   specot_sdot_cells(NULL, ws, prob, h, N, X, NULL, NULL, gap, NULL);

@@ -24,9 +24,10 @@ static specot_status check_common(specot_ctx *ctx, specot_sdot_ws *ws,
   specot_status st = specot_sdot_check(ctx, prob);
   if (st) return st;
   if (!ws || ws->n != prob->n || ws->d != prob->d)
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "sdot: workspace is for n = %zu, d = %zu but the problem has n = %zu, d = %zu",
-                        ws ? ws->n : 0, ws ? ws->d : 0, prob->n, prob->d);
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "sdot: workspace is for n = %zu, d = %zu but the problem has n = %zu, d = %zu",
+        ws ? ws->n : 0, ws ? ws->d : 0, prob->n, prob->d);
   if (!h || !res) return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: NULL heights or result");
   if (!specot__all_finite(h, prob->n))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot: non-finite initial height");
@@ -57,15 +58,17 @@ static double stochastic_gradient(specot_sdot_ws *ws, const specot_sdot_problem 
 
 static specot_status check_adam_opts(specot_ctx *ctx, const specot_sdot_adam_opts *o) {
   if (!(o->lr > 0 && isfinite(o->lr)) || !(o->lr_decay >= 0 && isfinite(o->lr_decay)))
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot adam: lr = %g, lr_decay = %g (need lr > 0, decay >= 0)",
-                        o->lr, o->lr_decay);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "sdot adam: lr = %g, lr_decay = %g (need lr > 0, decay >= 0)", o->lr,
+                        o->lr_decay);
   if (!(o->beta1 >= 0 && o->beta1 < 1) || !(o->beta2 >= 0 && o->beta2 < 1) || !(o->adam_eps > 0))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot adam: betas must lie in [0, 1) and eps > 0");
   if (o->batch_size == 0 || o->batches == 0 || o->max_batches < o->batches || o->max_iter == 0 ||
       o->eval_samples == 0 || o->eval_every == 0)
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "sdot adam: batch_size, batches, max_iter, eval_samples, eval_every must be > 0 "
-                        "and max_batches >= batches");
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "sdot adam: batch_size, batches, max_iter, eval_samples, eval_every must be > 0 "
+        "and max_batches >= batches");
   if (!(o->tol >= 0) || !(o->grad_tol >= 0))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "sdot adam: tolerances must be >= 0");
   return SPECOT_OK;
@@ -147,9 +150,10 @@ specot_status specot_sdot_solve_asgd(specot_ctx *ctx, specot_sdot_ws *ws,
   if (!(opts->lr > 0 && isfinite(opts->lr)) || !(opts->eps >= 0 && isfinite(opts->eps)) ||
       !(opts->tol >= 0) || opts->batch_size == 0 || opts->max_iter == 0 ||
       opts->eval_samples == 0 || opts->eval_every == 0)
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "sdot asgd: need lr > 0, eps >= 0, tol >= 0 and positive sizes (lr = %g, eps = %g)",
-                        opts->lr, opts->eps);
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "sdot asgd: need lr > 0, eps >= 0, tol >= 0 and positive sizes (lr = %g, eps = %g)",
+        opts->lr, opts->eps);
   const size_t n = prob->n;
   memset(res, 0, sizeof *res);
   double *g = ws->g, *hbar = ws->hbar;

@@ -38,7 +38,8 @@ static void test_digits_real(void **state) {
       double *Z = malloc(X.rows * 8 * sizeof *Z), *R = malloc(X.rows * 64 * sizeof *R), mse = 0;
       specot_aeot_pca_encode(&pca, X.rows, X.data, Z);
       specot_aeot_pca_decode(&pca, X.rows, Z, R);
-      for (size_t i = 0; i < X.rows * 64; ++i) mse += pow((R[i] - X.data[i]) / 16.0, 2) / (double)(X.rows * 64);
+      for (size_t i = 0; i < X.rows * 64; ++i)
+        mse += pow((R[i] - X.data[i]) / 16.0, 2) / (double)(X.rows * 64);
       assert_close(mse, 0.024, 0.0, 6e-4);
       free(Z), free(R);
     }
@@ -113,7 +114,8 @@ static void test_pca_properties(void **state) {
   specot_rng_seed(&rng, 9);
   double X[n * dim], Z[n * dim], R[n * dim];
   for (size_t i = 0; i < n; ++i)
-    for (size_t c = 0; c < dim; ++c) X[i * dim + c] = (double)(c + 1) * specot_rng_normal(&rng) + 0.5 * (double)c;
+    for (size_t c = 0; c < dim; ++c)
+      X[i * dim + c] = (double)(c + 1) * specot_rng_normal(&rng) + 0.5 * (double)c;
   specot_aeot_pca pca;
   assert_int_equal(specot_aeot_pca_fit(NULL, n, dim, X, k, &pca), SPECOT_OK);
   for (size_t a = 0; a < k; ++a)
@@ -208,7 +210,8 @@ static void test_toys_and_modes(void **state) {
   for (size_t i = 0; i < N; ++i) rmax = fmax(rmax, hypot(X[2 * i], X[2 * i + 1]));
   assert_true(rmax > 1.5 && rmax < 2.0); /* t <= 4.5 pi: 14.1/7.5 plus noise */
   specot_aeot_mode_stats s;
-  assert_int_equal(specot_aeot_mode_metrics(NULL, N, X, 2, 0, centres, sigma, &s), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_aeot_mode_metrics(NULL, N, X, 2, 0, centres, sigma, &s),
+                   SPECOT_ERR_INVALID);
   free(X);
 }
 
@@ -229,7 +232,11 @@ static void brute_pr(size_t nr, const double *R, size_t ng, const double *G, siz
       }
       for (size_t a = 0; a <= k; ++a) /* partial selection sort */
         for (size_t b = a + 1; b < ns[s]; ++b)
-          if (dd[b] < dd[a]) { const double t = dd[a]; dd[a] = dd[b]; dd[b] = t; }
+          if (dd[b] < dd[a]) {
+            const double t = dd[a];
+            dd[a] = dd[b];
+            dd[b] = t;
+          }
       rad[s][i] = dd[k];
     }
     free(dd);
@@ -268,7 +275,8 @@ static void test_precision_recall(void **state) {
   assert_int_equal(specot_aeot_precision_recall(NULL, nr, R, nr, R, dim, 3, &p, &r), SPECOT_OK);
   assert_close(p, 1.0, 0.0, 0.0);
   assert_close(r, 1.0, 0.0, 0.0);
-  assert_int_equal(specot_aeot_precision_recall(NULL, 3, R, ng, G, dim, 3, &p, &r), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_aeot_precision_recall(NULL, 3, R, ng, G, dim, 3, &p, &r),
+                   SPECOT_ERR_INVALID);
 }
 
 static void test_knn_labels(void **state) {
@@ -285,25 +293,31 @@ static void test_knn_labels(void **state) {
   }
   int pred[2];
   double share[2];
-  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med, pred, share), SPECOT_OK);
+  assert_int_equal(
+      specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med, pred, share),
+      SPECOT_OK);
   assert_close(hist[0], 0.5, 0.0, 0.0);
   assert_int_equal(pred[0], 0);
   assert_int_equal(pred[1], 1);
   assert_close(share[1], 1.0, 0.0, 0.0);
   assert_close(amb, 0.0, 0.0, 0.0);
   /* the query (0, 0.3) sees the 10 near points, 5 of each class: ambiguous */
-  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 1, G + 4, 2, 10, hist, &amb, &med, NULL, NULL), SPECOT_OK);
+  assert_int_equal(
+      specot_aeot_knn_labels(NULL, n, T, lab, 2, 1, G + 4, 2, 10, hist, &amb, &med, NULL, NULL),
+      SPECOT_OK);
   assert_close(amb, 1.0, 0.0, 0.0);
   assert_close(med, hypot(1.0, 0.26), 0.0, 1e-12);
   lab[3] = 7;
-  assert_int_equal(specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med, NULL, NULL), SPECOT_ERR_INVALID);
+  assert_int_equal(
+      specot_aeot_knn_labels(NULL, n, T, lab, 2, 2, G, 2, 10, hist, &amb, &med, NULL, NULL),
+      SPECOT_ERR_INVALID);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_digits_real),      cmocka_unit_test(test_digits_errors),
-      cmocka_unit_test(test_pca_properties),   cmocka_unit_test(test_mlp),
-      cmocka_unit_test(test_toys_and_modes),   cmocka_unit_test(test_precision_recall),
+      cmocka_unit_test(test_digits_real),    cmocka_unit_test(test_digits_errors),
+      cmocka_unit_test(test_pca_properties), cmocka_unit_test(test_mlp),
+      cmocka_unit_test(test_toys_and_modes), cmocka_unit_test(test_precision_recall),
       cmocka_unit_test(test_knn_labels),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,7 +163,8 @@ static void fd_check(specot_sdot_problem *p, const double *h0) {
     h[k] = h0[k] - delta;
     specot_sdot_exact(NULL, p, h, wm, mom, NULL, &Em);
     h[k] = h0[k];
-    for (size_t i = 0; i < n; ++i) assert_close(H[i * n + k], (wp[i] - wm[i]) / (2 * delta), 0.0, 2e-5);
+    for (size_t i = 0; i < n; ++i)
+      assert_close(H[i * n + k], (wp[i] - wm[i]) / (2 * delta), 0.0, 2e-5);
     assert_close(w[k] - 1.0 / (double)n, (Ep - Em) / (2 * delta), 0.0, 1e-7);
   }
   free(h), free(w), free(wp), free(wm), free(H), free(mom);
@@ -289,10 +290,13 @@ static void test_exact_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_1d_uniform_closed_form), cmocka_unit_test(test_1d_gauss_boundaries),
-      cmocka_unit_test(test_slabs_2d),               cmocka_unit_test(test_symmetry_2d),
+      cmocka_unit_test(test_1d_uniform_closed_form),
+      cmocka_unit_test(test_1d_gauss_boundaries),
+      cmocka_unit_test(test_slabs_2d),
+      cmocka_unit_test(test_symmetry_2d),
       cmocka_unit_test(test_drag_shifted_source),
-      cmocka_unit_test(test_hessian_fd),             cmocka_unit_test(test_w2_primal_dual),
+      cmocka_unit_test(test_hessian_fd),
+      cmocka_unit_test(test_w2_primal_dual),
       cmocka_unit_test(test_exact_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,8 @@ static void test_lse_bounds(void **state) {
   specot_rng_seed(&rng, 31);
   double y[n * d], h[n], *X = malloc(N * d * sizeof *X), *out = malloc(N * d * sizeof *out);
   double *hard = malloc(N * d * sizeof *hard), *ut = malloc(N * sizeof *ut);
-  double *u = malloc(N * sizeof *u), *gap = malloc(N * sizeof *gap), *neff = malloc(N * sizeof *neff);
+  double *u = malloc(N * sizeof *u), *gap = malloc(N * sizeof *gap),
+         *neff = malloc(N * sizeof *neff);
   specot_rng_fill_normal(&rng, y, n * d, 0.0, 1.0);
   specot_rng_fill_normal(&rng, h, n, 0.0, 0.2);
   specot_sdot_sample(&rng, SPECOT_SDOT_GAUSS, N, d, X);
@@ -27,22 +28,28 @@ static void test_lse_bounds(void **state) {
   for (size_t i = 0; i < n; ++i)
     for (size_t k = 0; k < n; ++k) {
       double s = 0.0;
-      for (size_t c = 0; c < d; ++c) s += (y[i * d + c] - y[k * d + c]) * (y[i * d + c] - y[k * d + c]);
+      for (size_t c = 0; c < d; ++c)
+        s += (y[i * d + c] - y[k * d + c]) * (y[i * d + c] - y[k * d + c]);
       diam = fmax(diam, sqrt(s));
     }
   assert_int_equal(specot_sdot_cells(NULL, ws, &p, h, N, X, NULL, u, gap, NULL), SPECOT_OK);
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_HARD, 0, 0, N, X, hard, NULL, NULL), SPECOT_OK);
+  assert_int_equal(
+      specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_HARD, 0, 0, N, X, hard, NULL, NULL),
+      SPECOT_OK);
   double prev_l1 = INFINITY;
   for (int t = 0; t < 4; ++t) {
     const double tau = 0.3 * pow(0.1, t);
-    assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, tau, 0, N, X, out, ut, neff), SPECOT_OK);
+    assert_int_equal(
+        specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, tau, 0, N, X, out, ut, neff),
+        SPECOT_OK);
     double l1 = 0.0;
     for (size_t k = 0; k < N; ++k) {
       assert_true(ut[k] >= u[k] - 1e-12);
       assert_true(ut[k] <= u[k] + tau * log((double)n) + 1e-12);
       assert_true(neff[k] >= 1.0 - 1e-12 && neff[k] <= n + 1e-9);
       double e = 0.0;
-      for (size_t c = 0; c < d; ++c) e += (out[k * d + c] - hard[k * d + c]) * (out[k * d + c] - hard[k * d + c]);
+      for (size_t c = 0; c < d; ++c)
+        e += (out[k * d + c] - hard[k * d + c]) * (out[k * d + c] - hard[k * d + c]);
       e = sqrt(e);
       /* |grad u_tau - T_h| <= D (n - 1) exp(-delta/tau) */
       assert_true(e <= diam * (n - 1) * exp(-gap[k] / tau) + 1e-12);
@@ -66,7 +73,9 @@ static void test_soft_in_hull(void **state) {
   specot_sdot_sample(&rng, SPECOT_SDOT_CUBE, N, 2, X);
   specot_sdot_problem p = {3, 2, y, NULL, SPECOT_SDOT_CUBE};
   specot_sdot_ws *ws = specot_sdot_ws_alloc(NULL, 3, 2);
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, 0.05, 0, N, X, out, NULL, NULL), SPECOT_OK);
+  assert_int_equal(
+      specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, 0.05, 0, N, X, out, NULL, NULL),
+      SPECOT_OK);
   const double det = (y[2] - y[0]) * (y[5] - y[1]) - (y[4] - y[0]) * (y[3] - y[1]);
   for (size_t k = 0; k < N; ++k) {
     const double px = out[2 * k] - y[0], py = out[2 * k + 1] - y[1];
@@ -88,13 +97,18 @@ static void test_l1_law_1d(void **state) {
   specot_sdot_problem p = {n, 1, y, NULL, SPECOT_SDOT_CUBE};
   specot_sdot_result r;
   assert_int_equal(specot_sdot_solve_newton(NULL, &p, NULL, h, &r), SPECOT_OK);
-  double *X = malloc(N * sizeof *X), *soft = malloc(N * sizeof *soft), *hard = malloc(N * sizeof *hard);
+  double *X = malloc(N * sizeof *X), *soft = malloc(N * sizeof *soft),
+         *hard = malloc(N * sizeof *hard);
   for (size_t k = 0; k < N; ++k) X[k] = ((double)k + 0.5) / N - 0.5;
   specot_sdot_ws *ws = specot_sdot_ws_alloc(NULL, n, 1);
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_HARD, 0, 0, N, X, hard, NULL, NULL), SPECOT_OK);
+  assert_int_equal(
+      specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_HARD, 0, 0, N, X, hard, NULL, NULL),
+      SPECOT_OK);
   const double taus[2] = {1e-3, 3e-4}, measured[2] = {1.226e-2, 3.743e-3};
   for (int t = 0; t < 2; ++t) {
-    assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, taus[t], 0, N, X, soft, NULL, NULL), SPECOT_OK);
+    assert_int_equal(
+        specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, taus[t], 0, N, X, soft, NULL, NULL),
+        SPECOT_OK);
     double l1 = 0.0;
     for (size_t k = 0; k < N; ++k) l1 += fabs(soft[k] - hard[k]) / N;
     assert_close(l1, measured[t], 2e-3, 0.0);
@@ -117,20 +131,33 @@ static void test_masked_limits(void **state) {
   specot_sdot_sample(&rng, SPECOT_SDOT_CUBE, N, 2, X);
   specot_sdot_problem p = {n, 2, y, NULL, SPECOT_SDOT_CUBE};
   specot_sdot_ws *ws = specot_sdot_ws_alloc(NULL, n, 2);
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, 0.05, 0, N, X, a, NULL, NULL), SPECOT_OK);
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_MASKED, 0.05, PI, N, X, b, NULL, NULL), SPECOT_OK);
+  assert_int_equal(
+      specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_SOFT, 0.05, 0, N, X, a, NULL, NULL),
+      SPECOT_OK);
+  assert_int_equal(
+      specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_MASKED, 0.05, PI, N, X, b, NULL, NULL),
+      SPECOT_OK);
   assert_all_close(b, a, 2 * N, 0.0, 1e-14);
   double amin = PI;
   for (size_t i = 0; i < n; ++i)
     for (size_t k = i + 1; k < n; ++k) amin = fmin(amin, specot_sdot_facet_angle(&p, i, k));
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_HARD, 0, 0, N, X, a, NULL, NULL), SPECOT_OK);
-  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_MASKED, 0.05, 0.5 * amin, N, X, b, NULL, NULL), SPECOT_OK);
+  assert_int_equal(
+      specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_HARD, 0, 0, N, X, a, NULL, NULL), SPECOT_OK);
+  assert_int_equal(specot_sdot_map(NULL, ws, &p, h, SPECOT_SDOT_MAP_MASKED, 0.05, 0.5 * amin, N, X,
+                                   b, NULL, NULL),
+                   SPECOT_OK);
   assert_all_close(b, a, 2 * N, 0.0, 0.0);
   specot_ctx *ctx = specot_ctx_alloc();
-  assert_int_equal(specot_sdot_map(ctx, ws, &p, h, SPECOT_SDOT_MAP_SOFT, 0.0, 0, N, X, a, NULL, NULL), SPECOT_ERR_INVALID);
+  assert_int_equal(
+      specot_sdot_map(ctx, ws, &p, h, SPECOT_SDOT_MAP_SOFT, 0.0, 0, N, X, a, NULL, NULL),
+      SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "tau"));
-  assert_int_equal(specot_sdot_map(ctx, ws, &p, h, SPECOT_SDOT_MAP_MASKED, -1.0, 0.3, N, X, a, NULL, NULL), SPECOT_ERR_INVALID);
-  assert_int_equal(specot_sdot_map(ctx, ws, &p, h, SPECOT_SDOT_MAP_MASKED, 0.1, 0.0, N, X, a, NULL, NULL), SPECOT_ERR_INVALID);
+  assert_int_equal(
+      specot_sdot_map(ctx, ws, &p, h, SPECOT_SDOT_MAP_MASKED, -1.0, 0.3, N, X, a, NULL, NULL),
+      SPECOT_ERR_INVALID);
+  assert_int_equal(
+      specot_sdot_map(ctx, ws, &p, h, SPECOT_SDOT_MAP_MASKED, 0.1, 0.0, N, X, a, NULL, NULL),
+      SPECOT_ERR_INVALID);
   specot_ctx_free(ctx);
   specot_sdot_ws_free(ws);
 }
@@ -170,7 +197,8 @@ static void test_aeot_generator(void **state) {
   specot_sdot_aeot_opts_init(&o);
   o.top_k = 4, o.theta_max = 0.5, o.lambda = 0.75;
   size_t np;
-  assert_int_equal(specot_sdot_generate_aeot(NULL, ws, &p, h, &o, N, X, &rng, count, out, &np), SPECOT_OK);
+  assert_int_equal(specot_sdot_generate_aeot(NULL, ws, &p, h, &o, N, X, &rng, count, out, &np),
+                   SPECOT_OK);
   assert_true(np > 0 && np <= n * (n - 1) / 2);
   for (size_t s = 0; s < count; ++s) {
     int found = 0;
@@ -184,14 +212,17 @@ static void test_aeot_generator(void **state) {
   }
   o.one_per_first = 1;
   size_t np1;
-  assert_int_equal(specot_sdot_generate_aeot(NULL, ws, &p, h, &o, N, X, &rng, count, out, &np1), SPECOT_OK);
+  assert_int_equal(specot_sdot_generate_aeot(NULL, ws, &p, h, &o, N, X, &rng, count, out, &np1),
+                   SPECOT_OK);
   assert_true(np1 <= np && np1 < n);
   o.theta_max = 1e-9;
   specot_ctx *ctx = specot_ctx_alloc();
-  assert_int_equal(specot_sdot_generate_aeot(ctx, ws, &p, h, &o, N, X, &rng, count, out, &np), SPECOT_WARN_INACCURATE);
+  assert_int_equal(specot_sdot_generate_aeot(ctx, ws, &p, h, &o, N, X, &rng, count, out, &np),
+                   SPECOT_WARN_INACCURATE);
   assert_int_equal(np, 0);
   o.top_k = 1;
-  assert_int_equal(specot_sdot_generate_aeot(ctx, ws, &p, h, &o, N, X, &rng, count, out, &np), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_sdot_generate_aeot(ctx, ws, &p, h, &o, N, X, &rng, count, out, &np),
+                   SPECOT_ERR_INVALID);
   specot_ctx_free(ctx);
   specot_sdot_ws_free(ws);
 }

@@ -36,7 +36,9 @@ static void test_invariances(void **state) {
       for (size_t j = 0; j < n; ++j) {
         h2[j] = kind == 0 ? h[j] + 3.7 : kind == 1 ? h[j] : 2.5 * h[j];
         for (size_t c = 0; c < d; ++c)
-          y2[j * d + c] = kind == 1 ? y[j * d + c] + 0.3 * (double)(c + 1) : kind == 2 ? 2.5 * y[j * d + c] : y[j * d + c];
+          y2[j * d + c] = kind == 1   ? y[j * d + c] + 0.3 * (double)(c + 1)
+                          : kind == 2 ? 2.5 * y[j * d + c]
+                                      : y[j * d + c];
       }
       assert_int_equal(specot_sdot_cells(NULL, ws, &p2, h2, N, X, i1, NULL, NULL, NULL), SPECOT_OK);
       size_t diff = 0;
@@ -93,7 +95,8 @@ static void test_symmetry_mc(void **state) {
   specot_rng rng;
   specot_rng_seed(&rng, 2);
   enum { N = 200000 };
-  assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, h, N, &rng, mass, &err, &empty, &E), SPECOT_OK);
+  assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, h, N, &rng, mass, &err, &empty, &E),
+                   SPECOT_OK);
   for (size_t j = 0; j < 8; ++j) assert_close(mass[j], 0.125, 0.0, 5 * sqrt(0.125 * 0.875 / N));
   assert_int_equal(empty, 0);
   /* E = E|x| per coordinate * a * 3 = 3 a / 4: exact for the cube, MC sd ~ a sqrt(3/48/N) */
@@ -164,7 +167,8 @@ static void test_agreement_2d(void **state) {
   }
   /* independent check of the reported error on a fresh 4e5 sample */
   specot_rng_seed(&rng, 99);
-  assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, ha, 400000, &rng, mass, &err, NULL, NULL), SPECOT_OK);
+  assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, ha, 400000, &rng, mass, &err, NULL, NULL),
+                   SPECOT_OK);
   assert_true(err <= 0.03);
   assert_close(ra.w2, rn.w2, 0.0, 1e-3);
   assert_close(rg.w2, rn.w2, 0.0, 1e-3);
@@ -185,7 +189,8 @@ static void test_gauss_adam_vs_newton(void **state) {
   o.lr = 5e-2, o.lr_decay = 100, o.batch_size = 5000, o.max_iter = 3000, o.average_from = 200;
   o.tol = 0.01, o.eval_samples = 200000, o.bias_correction = 1, o.qmc = 1;
   const specot_status st = specot_sdot_solve_adam(NULL, ws, &p, &o, ha, &r);
-  print_message("gauss adam: status %d, %zu steps, max rel error %g\n", (int)st, r.iterations, r.max_rel_error);
+  print_message("gauss adam: status %d, %zu steps, max rel error %g\n", (int)st, r.iterations,
+                r.max_rel_error);
   assert_int_equal(st, SPECOT_OK);
   for (size_t j = 0; j < 5; ++j) assert_close(ha[j], hs[j], 0.0, 1e-2);
   specot_sdot_ws_free(ws);
@@ -206,7 +211,8 @@ static void test_halton(void **state) {
   double m2 = 0.0;
   for (size_t k = 0; k < N; ++k) m2 += X[k] * X[k] / N;
   assert_close(m2, 1.0, 0.0, 2e-2);
-  assert_int_equal(specot_sdot_sample_halton(NULL, SPECOT_SDOT_CUBE, 1, 1, 65, X), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_sdot_sample_halton(NULL, SPECOT_SDOT_CUBE, 1, 1, 65, X),
+                   SPECOT_ERR_INVALID);
   free(X);
 }
 
@@ -234,7 +240,8 @@ static void test_fast_kernel_matches_dgemm(void **state) {
       specot_rng r1;
       specot_rng_seed(&r1, 5);
       ws->fast = kind;
-      assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, h, N, &r1, m1, NULL, NULL, &e1), SPECOT_OK);
+      assert_int_equal(specot_sdot_evaluate(NULL, ws, &p, h, N, &r1, m1, NULL, NULL, &e1),
+                       SPECOT_OK);
       double diff = 0.0;
       for (size_t j = 0; j < n; ++j) diff += fabs(m1[j] - m2[j]) * (double)N;
       assert_true(diff <= 4.0); /* each moved point changes two counts */
@@ -258,7 +265,8 @@ static void test_stochastic_errors(void **state) {
   assert_null(specot_sdot_ws_alloc(ctx, 0, 2));
   assert_int_equal(specot_sdot_solve_adam(ctx, ws3, &p, NULL, h, &r), SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "d = 3"));
-  assert_int_equal(specot_sdot_cells(ctx, ws3, &p, h, 2, X, NULL, NULL, NULL, NULL), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_sdot_cells(ctx, ws3, &p, h, 2, X, NULL, NULL, NULL, NULL),
+                   SPECOT_ERR_INVALID);
   p.nu = nu;
   assert_int_equal(specot_sdot_solve_asgd(ctx, ws, &p, NULL, h, &r), SPECOT_ERR_INFEASIBLE);
   p.nu = NULL;
@@ -292,10 +300,14 @@ static void test_stochastic_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_invariances),  cmocka_unit_test(test_mc_gradient_fd),
-      cmocka_unit_test(test_symmetry_mc),  cmocka_unit_test(test_slabs_adam),
-      cmocka_unit_test(test_agreement_2d), cmocka_unit_test(test_gauss_adam_vs_newton),
-      cmocka_unit_test(test_halton),       cmocka_unit_test(test_fast_kernel_matches_dgemm),
+      cmocka_unit_test(test_invariances),
+      cmocka_unit_test(test_mc_gradient_fd),
+      cmocka_unit_test(test_symmetry_mc),
+      cmocka_unit_test(test_slabs_adam),
+      cmocka_unit_test(test_agreement_2d),
+      cmocka_unit_test(test_gauss_adam_vs_newton),
+      cmocka_unit_test(test_halton),
+      cmocka_unit_test(test_fast_kernel_matches_dgemm),
       cmocka_unit_test(test_stochastic_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
