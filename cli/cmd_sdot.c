@@ -48,7 +48,7 @@ typedef struct sdot_args {
   size_t samples, steps, eval, average_from, patience, max_batches;
   uint64_t seed;
   double lr, lr_decay, tol, eps;
-  int json, bias, qmc;
+  int json, bias, qmc, drag;
 } sdot_args;
 
 static int parse(int argc, char **argv, sdot_args *a) {
@@ -69,6 +69,8 @@ static int parse(int argc, char **argv, sdot_args *a) {
       a->bias = 1;
     } else if (!strcmp(arg, "--qmc")) {
       a->qmc = 1;
+    } else if (!strcmp(arg, "--drag")) {
+      a->drag = 1;
     } else if (!strcmp(arg, "--nu")) {
       rc = cli_opt_str(CMD, argc, argv, &i, &a->nu);
     } else if (!strcmp(arg, "-o")) {
@@ -150,6 +152,7 @@ static specot_status solve(specot_ctx *ctx, const sdot_args *a, const specot_sdo
     if (a->samples) o.batch_size = a->samples;
     if (a->steps) o.max_iter = a->steps;
     o.eps = a->eps, o.eval_samples = a->eval, o.seed = a->seed;
+    if (a->drag) o.step_power = 2.0 / 3.0, o.eps_power = 1.0 / 3.0;
     st = specot_sdot_solve_asgd(ctx, ws, p, &o, h, res);
   }
   specot_sdot_ws_free(ws);

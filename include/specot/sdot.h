@@ -185,14 +185,20 @@ SPECOT_API specot_status specot_sdot_solve_adam(specot_ctx *ctx, specot_sdot_ws 
  * Averaged SGD on the entropic semi-dual (Genevay et al. 2016; POT's
  * ot.stochastic ASGD) written in heights: per step a minibatch of batch_size
  * points, p(x) = softmax((<x,y_j> + h_j)/eps) (one-hot argmax when eps = 0),
- * g = mean p - nu, h -= (lr / sqrt(t)) g, and the returned h is the running
- * average of the iterates (from step 1).  eps > 0 solves the smoothed problem
- * E_eps (aeot.md sec. 2.3); the reported cell error is always that of the hard
- * cells of the averaged h.  Stopping as for Adam (evaluation sample).
+ * g = mean p - nu, h -= (lr / t^step_power) g, and the returned h is the
+ * running average of the iterates (from step 1).  eps > 0 solves the smoothed
+ * problem E_eps (aeot.md sec. 2.3); with eps_power > 0 the regularisation
+ * decreases as eps_t = eps / t^eps_power, which with step_power = 2/3,
+ * eps_power = 1/3 gives DRAG's schedules (Genans et al.; their projection step
+ * is not implemented) and targets the unregularised problem.  The reported cell
+ * error is always that of the hard cells of the averaged h.  Stopping as for
+ * Adam (evaluation sample).
  */
 typedef struct specot_sdot_asgd_opts {
   double lr;           /* step constant C of C/sqrt(t) (default 1.0, in units of h per unit of g) */
   double eps;          /* entropic regularisation >= 0 (default 0: hard semi-dual) */
+  double step_power;   /* b of lr / t^b, in (0, 1] (default 0.5: Genevay/POT; DRAG 2/3) */
+  double eps_power;    /* a of eps / t^a, >= 0 (default 0: constant; DRAG 1/3) */
   size_t batch_size;   /* points per step (default 1000) */
   size_t max_iter;     /* step cap (default 20000) */
   double tol;          /* max relative cell error to stop at (default 0.05) */

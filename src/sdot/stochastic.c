@@ -14,7 +14,8 @@ void specot_sdot_adam_opts_init(specot_sdot_adam_opts *o) {
 }
 
 void specot_sdot_asgd_opts_init(specot_sdot_asgd_opts *o) {
-  o->lr = 1.0, o->eps = 0.0, o->batch_size = 1000, o->max_iter = 20000, o->tol = 0.05;
+  o->lr = 1.0, o->eps = 0.0, o->step_power = 0.5, o->eps_power = 0.0, o->batch_size = 1000,
+  o->max_iter = 20000, o->tol = 0.05;
   o->eval_samples = 100000, o->eval_every = 200, o->seed = 1;
 }
 
@@ -154,6 +155,11 @@ specot_status specot_sdot_solve_asgd(specot_ctx *ctx, specot_sdot_ws *ws,
         ctx, SPECOT_ERR_INVALID,
         "sdot asgd: need lr > 0, eps >= 0, tol >= 0 and positive sizes (lr = %g, eps = %g)",
         opts->lr, opts->eps);
+  if (!(opts->step_power > 0 && opts->step_power <= 1) ||
+      !(opts->eps_power >= 0 && isfinite(opts->eps_power)))
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "sdot asgd: need 0 < step_power <= 1 and eps_power >= 0 (got %g, %g)",
+                        opts->step_power, opts->eps_power);
   const size_t n = prob->n;
   memset(res, 0, sizeof *res);
   double *g = ws->g, *hbar = ws->hbar;
@@ -166,8 +172,10 @@ specot_status specot_sdot_solve_asgd(specot_ctx *ctx, specot_sdot_ws *ws,
   size_t t;
   int done = 0;
   for (t = 1; t <= opts->max_iter && !done; ++t) {
-    res->grad_norm = stochastic_gradient(ws, prob, h, &train, opts->batch_size, opts->eps, g);
-    const double step = opts->lr / sqrt((double)t);
+    const double eps_t =
+        opts->eps_power > 0 ? opts->eps * pow((double)t, -opts->eps_power) : opts->eps;
+    res->grad_norm = stochastic_gradient(ws, prob, h, &train, opts->batch_size, eps_t, g);
+    const double step = opts->lr * pow((double)t, -opts->step_power);
     for (size_t j = 0; j < n; ++j) {
       h[j] -= step * g[j];
       hbar[j] += (h[j] - hbar[j]) / (double)t;

@@ -84,7 +84,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # ---- Adam and ASGD agree with Newton ------------------------------------
     for solver, extra in (("adam", ["--lr", "2e-3", "--lr-decay", "200", "--average-from", "300",
                                     "--patience", "0"]),
-                          ("asgd", ["--lr", "0.5"])):
+                          ("asgd", ["--lr", "0.5"]),
+                          ("asgd", ["--lr", "0.5", "--drag", "--eps", "0.01"])):
         p = run("sdot", path("Y.npy"), "--nu", path("nu.npy"), "--solver", solver, "--samples",
                 "5000", "--steps", "3000", "--tol", "0.02", "--eval-samples", "400000", "-o",
                 path("hs.npy"), "--json", *extra)

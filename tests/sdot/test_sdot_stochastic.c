@@ -161,9 +161,16 @@ static void test_agreement_2d(void **state) {
   specot_sdot_asgd_opts_init(&g);
   g.lr = 0.5, g.batch_size = 5000, g.max_iter = 3000, g.tol = 0.02, g.eval_samples = 400000;
   assert_int_equal(specot_sdot_solve_asgd(NULL, ws, &p, &g, hg, &rg), SPECOT_OK);
+  /* DRAG's schedules: step lr t^-2/3, eps_t = 0.01 t^-1/3 (targets the unregularised h*) */
+  double hd[n] = {0};
+  specot_sdot_result rd;
+  g.step_power = 2.0 / 3.0, g.eps_power = 1.0 / 3.0, g.eps = 0.01;
+  assert_int_equal(specot_sdot_solve_asgd(NULL, ws, &p, &g, hd, &rd), SPECOT_OK);
+  assert_true(rd.max_rel_error <= 0.03);
   for (size_t j = 0; j < n; ++j) {
     assert_close(ha[j], hs[j], 0.0, 2e-3);
     assert_close(hg[j], hs[j], 0.0, 2e-3);
+    assert_close(hd[j], hs[j], 0.0, 2e-3);
   }
   /* independent check of the reported error on a fresh 4e5 sample */
   specot_rng_seed(&rng, 99);
@@ -286,6 +293,10 @@ static void test_stochastic_errors(void **state) {
   specot_sdot_asgd_opts_init(&g);
   g.eps = -1;
   assert_int_equal(specot_sdot_solve_asgd(ctx, ws, &p, &g, h, &r), SPECOT_ERR_INVALID);
+  specot_sdot_asgd_opts_init(&g);
+  g.step_power = 1.5;
+  assert_int_equal(specot_sdot_solve_asgd(ctx, ws, &p, &g, h, &r), SPECOT_ERR_INVALID);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "step_power"));
   h[0] = NAN;
   assert_int_equal(specot_sdot_solve_asgd(ctx, ws, &p, NULL, h, &r), SPECOT_ERR_INVALID);
   assert_int_equal(specot_sdot_energy(ctx, ws, &p, h, 2, X, NULL, NULL), SPECOT_ERR_INVALID);
