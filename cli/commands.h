@@ -15,3 +15,4 @@ X("gaussian", cmd_gaussian, "certified spectral transport W_gamma^2 between two 
 X("geodesic", cmd_geodesic, "displacement interpolation mu_t along a spectral geodesic")
 X("flow", cmd_flow, "spectral particle flows (Euler / momentum / regularized-Muon Hamiltonian)")
 X("muon-step", cmd_muon_step, "one discrete Muon optimizer step (KJ / torch / Moonlight conventions)")
+X("paper", cmd_paper, "regenerate an experiment of the paper: figures + summary.json (paper list)")

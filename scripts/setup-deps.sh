@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcmocka-dev
-          libsleef-dev libplplot-dev plplot-driver-cairo python3-numpy python3-scipy python3-pot)
+          libsleef-dev libplplot-dev plplot-driver-cairo libpng-dev python3-numpy python3-scipy python3-pot)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
