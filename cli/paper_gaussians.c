@@ -135,7 +135,7 @@ static int plot_leaves(const paper_run *run, double p, recorder tracks[NSTART]) 
 }
 
 int paper_gaussians(const paper_run *run, cli_json *j) {
-  const double dt = run->quick ? 2e-3 : 2e-4;
+  const double dt = run->quick ? 1e-3 : 2e-4;
   const size_t steps = (size_t)llround(T_END / dt), every = steps / 3000, cap = steps / every + 2;
   double *store = malloc((size_t)(NP * NSTART + NP * NTARGET) * 4 * cap * sizeof *store);
   double *drift_t = malloc(NP * cap * sizeof *drift_t);
