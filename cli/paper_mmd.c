@@ -116,6 +116,15 @@ int paper_mmd(const paper_run *run, cli_json *j) {
     cli_json_begin_object(j, "notebook_final_loss"); /* the notebook prints the loss before the last step */
     for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps - 1]);
     cli_json_end_object(j);
+    double *trace = malloc((steps / 10 + 1) * sizeof *trace); /* E(X_0), E(X_10), ... */
+    if (!trace) rc = cli_out_of_memory("paper");
+    cli_json_begin_object(j, "energy_every_10_steps");
+    for (int k = 0; k < NP && !rc; ++k) {
+      for (size_t s = 0; s <= steps / 10; ++s) trace[s] = runs[k].energy[10 * s];
+      cli_json_array(j, paper_pkey(PS[k], key, sizeof key), trace, steps / 10 + 1);
+    }
+    cli_json_end_object(j);
+    free(trace);
     const paper_points target = {Y, N, 150, 180, 235, 0.7};
     for (int k = 0; k < NP && !rc; ++k) {
       const paper_points sets[3] = {target,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`specot paper NAME --quick`: each experiment's key numbers against independent
+"""Shared checks of `specot paper NAME --quick` (run by paper_*_test.py): each experiment's key numbers against independent
 references -- closed forms, the spec's measured values, SciPy/POT/torch re-implementations
 of the paper's notebooks -- plus the command's usage errors and the libpng reader's error
 paths.  argv[1] is the specot CLI."""
@@ -13,6 +13,13 @@ import tempfile
 import zlib
 
 import numpy as np
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # the torch comparisons are then reported as failures
+    torch = None
 
 CLI = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="specot_paper_")
@@ -247,20 +254,77 @@ def mmd_notebook(steps):
     return Y.numpy(), X0.numpy(), float(loss(X0)), finals
 
 
+MMD_REF_STEPS = 300  # the torch reference runs the first 300 of the quick run's 1000 steps
+
+
 def test_mmd():
     s, out = run("mmd")
-    Y, X0, initial, finals = mmd_notebook(s["steps"])
+    Y, X0, initial, finals = mmd_notebook(MMD_REF_STEPS)
     # the torch-compatible draws reproduce the notebook's point clouds
     close(np.abs(np.load(os.path.join(out, "mmd_target.npy")) - Y).max(), 0.0, 0, 1e-14, "mmd target = torch")
     close(np.abs(np.load(os.path.join(out, "mmd_source.npy")) - X0).max(), 0.0, 0, 1e-14, "mmd source = torch")
     close(s["initial_mmd2"], initial, 1e-12, 0, "mmd initial MMD^2")
     for k, v in finals.items():
-        close(s["final_mmd2"][k], v, 1e-6, 0, f"mmd final MMD^2 p={k} vs the torch notebook")
+        trace = s["energy_every_10_steps"][k]
+        check(len(trace) == s["steps"] // 10 + 1 and trace[-1] == s["final_mmd2"][k], f"mmd trace p={k}")
+        close(trace[MMD_REF_STEPS // 10], v, 1e-9, 0, f"mmd MMD^2 after {MMD_REF_STEPS} steps p={k} vs torch")
     check(s["final_mmd2"]["inf"] < s["final_mmd2"]["1"], "p = inf ends lower than p = 1")
 
 
-if __name__ == "__main__":
-    tests = [test_usage, test_gaussians, test_gaussian_kl, test_static, test_images, test_mmd]
+# ------------------------------------------------------------------------ mlp
+RELU_REF_STEPS = 20  # the torch reference costs ~0.1-0.2 s per step on the CI machine
+
+
+def mlp_notebook(steps):
+    """generate_mlp_spectral_flow_relu_notebook.py in torch (float64, autograd), first `steps` steps;
+    returns the training energies after `steps` steps, z_eval, y_eval and the initial losses."""
+    torch.manual_seed(7)
+    z_train = torch.randn(2000, 2, dtype=torch.float64)
+    z_eval = torch.randn(4000, 2, dtype=torch.float64)
+    ang = torch.tensor([0.38, 2.42, 4.63], dtype=torch.float64)
+    teacher = torch.stack([torch.tensor([1.0, 1.0, -1.0], dtype=torch.float64), torch.cos(ang), torch.sin(ang)], 1)
+    pred = lambda X, z: (X[:, 0:1] * torch.clamp(X[:, 1:3] @ z.T, min=0.0)).mean(0)
+    y_train, y_eval = pred(teacher, z_train), pred(teacher, z_eval)
+    risk = lambda X, z, y: 0.5 * ((pred(X, z) - y) ** 2).mean()
+    X0 = teacher.mean(0)[None, :] + math.sqrt(0.5) * teacher.std(0, unbiased=False)[None, :] * torch.randn(
+        1920, 3, dtype=torch.float64)
+    out = {}
+    for p, dt in ((1, 75.0), (math.inf, 50.0)):
+        X = X0.clone()
+        for _ in range(steps):
+            X = X.detach().requires_grad_(True)
+            risk(X, z_train, y_train).backward()
+            with torch.no_grad():
+                dX = dt * schatten_lmo_torch(X.grad, p)
+                nrm = float(torch.linalg.norm(dX))
+                if nrm > 0.2:
+                    dX = dX * (0.2 / (nrm + 1e-12))
+                X = torch.clamp(torch.nan_to_num(X + dX, nan=0.0, posinf=30.0, neginf=-30.0), -30.0, 30.0)
+        out[pkey(p)] = float(risk(X, z_train, y_train))
+    eval_loss = lambda X: float(risk(torch.as_tensor(X), z_eval, y_eval))
+    return out, float(risk(X0, z_train, y_train)), eval_loss(X0), eval_loss
+
+
+def test_mlp():
+    s, out = run("mlp")
+    # spec section 3: the torch-exact initial state of the paper
+    close(s["initial_dissipation_ratio"], 2.5576465476583627, 1e-12, 0, "mlp initial dissipation ratio")
+    close(s["initial_energy"], 0.0679779536177119, 1e-13, 0, "mlp initial loss")
+    ref, e0, ev0, eval_loss = mlp_notebook(RELU_REF_STEPS)
+    close(s["initial_eval_loss"], ev0, 1e-12, 0, "mlp initial eval loss")
+    for k, train in ref.items():
+        trace = s["energy_every_10_steps"][k]
+        check(len(trace) == s["steps"] // 10 + 1, f"mlp energy trace length p={k}")
+        close(trace[RELU_REF_STEPS // 10], train, 1e-9, 0, f"mlp energy after {RELU_REF_STEPS} steps p={k} vs torch")
+        close(trace[-1], s["final_energy"][k], 0, 0, f"mlp trace ends at the final energy p={k}")
+        check(all(b <= a * (1 + 1e-12) for a, b in zip(trace, trace[1:])), f"mlp energy decreases p={k}")
+        X = np.load(os.path.join(out, f"mlp_final_p{k}.npy"))
+        close(s["final_eval_loss"][k], eval_loss(X), 1e-12, 0, f"mlp final eval loss p={k} (torch on the final X)")
+    # the paper's picture: p = inf is ahead of p = 1 at the same normalised time
+    check(s["final_energy"]["inf"] < s["final_energy"]["1"], "mlp p = inf ends lower")
+
+
+def main(tests):
     only = sys.argv[2:]
     for t in tests:
         if not only or t.__name__ in only:
