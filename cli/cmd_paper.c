@@ -28,6 +28,8 @@ static const experiment experiments[] = {
     {"mmd", paper_mmd, "the paper's MMD flow (mixture target, torch seed 1234), p = 1 vs inf"},
     {"mlp", paper_mlp, "ReLU teacher-student (torch seed 7), p = 1 vs inf: energy, eval loss, "
                        "trajectories, angular histograms"},
+    {"attention", paper_attention, "mean-field attention heads, dense/sparse regimes, 5 runs: energy decay, "
+                                   "teacher effective tokens"},
 };
 enum { NEXP = sizeof experiments / sizeof experiments[0] };
 

@@ -28,6 +28,7 @@ int paper_gaussian_kl(const paper_run *run, cli_json *j);
 int paper_static(const paper_run *run, cli_json *j);
 int paper_mmd(const paper_run *run, cli_json *j);
 int paper_mlp(const paper_run *run, cli_json *j);
+int paper_attention(const paper_run *run, cli_json *j);
 
 /* "OUT/file" into buf (truncated paths are refused by the experiments' writers). */
 const char *paper_path(const paper_run *run, const char *file, char *buf, size_t len);

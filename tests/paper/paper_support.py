@@ -204,7 +204,8 @@ def test_usage():
         check(proc.returncode == 2, f"{args}: exit {proc.returncode}")
     proc = subprocess.run([CLI, "paper", "list"], capture_output=True, text=True)
     names = [line.split()[0] for line in proc.stdout.splitlines()]
-    check(proc.returncode == 0 and {"gaussians", "gaussian-kl", "static", "mmd", "mlp"} <= set(names), "paper list")
+    check(proc.returncode == 0 and {"gaussians", "gaussian-kl", "static", "mmd", "mlp", "attention"} <= set(names),
+          "paper list")
     proc = subprocess.run([CLI, "paper", "--help"], capture_output=True, text=True)
     check(proc.returncode == 0 and "summary.json" in proc.stdout, "paper --help")
     # an output folder that cannot be created
@@ -331,3 +332,25 @@ def main(tests):
             t()
     print(f"{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
+
+
+# ------------------------------------------------------------------ attention
+def test_attention():
+    s, _ = run("attention")
+    # published teacher statistics (attention_energy_stats.json: population std over 5 runs);
+    # the notebook computes in float32, hence 1e-6
+    published = {"dense": (15.989243507385254, 0.004036244361808352),
+                 "sparse": (2.1278050899505616, 0.1222121135819087)}
+    check(s["steps"] == {"1": 48, "inf": 24} and s["flow_runs"] == 1, "attention quick protocol")
+    for regime, (mean, std) in published.items():
+        r = s[regime]
+        close(r["effective_tokens_mean"], mean, 1e-6, 0, f"attention {regime} effective tokens mean")
+        close(r["effective_tokens_std"], std, 0, 1e-6, f"attention {regime} effective tokens std")
+        toks = np.array(r["effective_tokens"])
+        close(toks.mean(), r["effective_tokens_mean"], 1e-14, 0, f"attention {regime} mean of the runs")
+        close(toks.std(), r["effective_tokens_std"], 1e-12, 1e-15, f"attention {regime} population std")
+        check(np.all((toks >= 1) & (toks <= 16)), f"attention {regime}: 1 <= effective tokens <= m")
+        close(r["initial_energy"]["1"], r["initial_energy"]["inf"], 0, 0, f"attention {regime} same start")
+        for k in ("1", "inf"):
+            check(r["final_energy"][k] < r["initial_energy"][k], f"attention {regime} p={k} energy decreases")
+            close(r["final_energy"][k], r["final_energy_runs"][k][0], 0, 0, f"attention {regime} p={k} mean of 1 run")
