@@ -19,13 +19,20 @@
 #include "specot/ot.h"
 #include "specot/spectral.h"
 
-enum { MAX_PAIRS = 2, NT = 5, HEURISTIC_ITERS = 40 };
+enum { MAX_PAIRS = 3, NT = 5, HEURISTIC_ITERS = 40 };
 
 typedef struct pair_spec {
   const char *name, *src, *dst; /* shape names or image paths */
   int src_image, dst_image;
   double scale;
+  const double *fixed_x, *fixed_y; /* fixed clouds of fixed_n points (no sampling) */
+  size_t fixed_n;
 } pair_spec;
+
+/* The spec's cross example (spectral_w.md 9): W_gamma^2 = 2, sqrt 2, 1 for p = 1, 2, inf,
+ * the p = inf optimum splitting every atom in two (plan 1/4 everywhere); every
+ * permutation has lambda_max(Sigma) = 2. */
+static const double CROSS_X[4] = {-1, 0, 1, 0}, CROSS_Y[4] = {0, -1, 0, 1};
 
 /* lambda_max and its unit eigenvector of a symmetric 2 x 2 matrix. */
 static double top_eig2(const double S[4], double q[2]) {
@@ -133,15 +140,21 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
   specot_rng rng;
   specot_rng_seed(&rng, 1234);
   double *X = malloc(4 * n * sizeof *X), *Y = X ? X + 2 * n : NULL;
-  size_t *perm = malloc(5 * n * sizeof *perm), *scratch = perm ? perm + n : NULL;
-  size_t *rows = perm ? perm + 2 * n : NULL, *cols = perm ? perm + 3 * n + 1 : NULL;
-  double *mass = malloc(2 * n * sizeof *mass);
+  /* perm, scratch (n each), rows, cols (2 n each: a plan has at most 2 n - 1 entries) */
+  size_t *perm = malloc(6 * n * sizeof *perm), *scratch = perm ? perm + n : NULL;
+  size_t *rows = perm ? perm + 2 * n : NULL, *cols = perm ? perm + 4 * n : NULL;
+  double *mass = malloc((2 * n + 1) * sizeof *mass);
   specot_ctx *ctx = specot_ctx_alloc();
   specot_ot_emd_ws *ows = NULL;
   specot_spectral_ws *sws = NULL;
   int rc = (X && perm && mass && ctx) ? CLI_EXIT_OK : cli_out_of_memory("paper");
-  if (!rc) rc = sample(run, ps->src, ps->src_image, n, &rng, ps->scale, 0.0, X);
-  if (!rc) rc = sample(run, ps->dst, ps->dst_image, n, &rng, ps->scale, 4.2, Y);
+  if (!rc && ps->fixed_n) {
+    memcpy(X, ps->fixed_x, 2 * n * sizeof *X);
+    memcpy(Y, ps->fixed_y, 2 * n * sizeof *Y);
+  } else {
+    if (!rc) rc = sample(run, ps->src, ps->src_image, n, &rng, ps->scale, 0.0, X);
+    if (!rc) rc = sample(run, ps->dst, ps->dst_image, n, &rng, ps->scale, 4.2, Y);
+  }
   specot_status st = SPECOT_OK;
   if (!rc) {
     st = specot_ot_emd_ws_alloc(ctx, n, n, 2, NULL, &ows);
@@ -232,17 +245,19 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
 
 int paper_static(const paper_run *run, cli_json *j) {
   const size_t n = run->quick ? 150 : 700;
-  pair_spec pairs[MAX_PAIRS] = {{"annulus-twodisks", "annulus", "two-disks", 0, 0, 1.55},
-                                {"cross-heart", "cross", "heart", 0, 0, 1.45}};
+  pair_spec pairs[MAX_PAIRS] = {{"annulus-twodisks", "annulus", "two-disks", 0, 0, 1.55, NULL, NULL, 0},
+                                {"cross-heart", "cross", "heart", 0, 0, 1.45, NULL, NULL, 0},
+                                {"two-point-cross", NULL, NULL, 0, 0, 1.0, CROSS_X, CROSS_Y, 2}};
   int npairs = MAX_PAIRS;
   if (run->nimages == 1)
-    pairs[0] = (pair_spec){"image-annulus", run->images[0], "annulus", 1, 0, 1.55}, npairs = 1;
+    pairs[0] = (pair_spec){"image-annulus", run->images[0], "annulus", 1, 0, 1.55, NULL, NULL, 0}, npairs = 1;
   else if (run->nimages == 2)
-    pairs[0] = (pair_spec){"image-image", run->images[0], run->images[1], 1, 1, 1.55}, npairs = 1;
+    pairs[0] = (pair_spec){"image-image", run->images[0], run->images[1], 1, 1, 1.55, NULL, NULL, 0}, npairs = 1;
   cli_json_int(j, "points", (long long)n);
   cli_json_begin_object(j, "pairs");
   int rc = CLI_EXIT_OK;
-  for (int k = 0; k < npairs && !rc; ++k) rc = run_pair(run, &pairs[k], n, j);
+  for (int k = 0; k < npairs && !rc; ++k)
+    rc = run_pair(run, &pairs[k], pairs[k].fixed_n ? pairs[k].fixed_n : n, j);
   cli_json_end_object(j);
   return rc;
 }

@@ -133,6 +133,13 @@ def test_static():
     n = s["points"]
     check(n == 150, "static quick size")
     shift = {"annulus-twodisks": 1.55, "cross-heart": 1.45}
+    # spec (spectral_w.md 9): the two-point cross has W^2 = 2 (p = 1) and 1 (p = inf) with the
+    # plan split 1/4 everywhere, while every permutation has lambda_max(Sigma) = 2
+    cross = s["pairs"].pop("two-point-cross")
+    close(cross["cost_certified"]["1"], 2.0, 1e-12, 0, "cross W_2^2")
+    close(cross["cost_certified"]["inf"], 1.0, 1e-6, 0, "cross W_inf^2 certified")
+    close(cross["cost_heuristic"]["inf"], 2.0, 1e-12, 0, "cross W_inf^2 heuristic (permutations)")
+    check(cross["certified_plan_nnz"] == 4, "cross certified plan splits mass")
     for name, pair in s["pairs"].items():
         X = np.load(os.path.join(out, f"static_{name}_x.npy"))
         Y = np.load(os.path.join(out, f"static_{name}_y.npy"))
