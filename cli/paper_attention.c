@@ -8,7 +8,7 @@
  * clamp [-10, 10].  The teacher's effective tokens (1 / sum_i A_ji^2, averaged)
  * are published: 15.9892 +- 0.0040 (dense), 2.1278 +- 0.1222 (sparse), population
  * std over the 5 runs.  --quick: the token statistics over all 5 runs, the
- * flows of run 0 only for the first 5 % of their steps. */
+ * flows of run 0 only for the first 2.5 % of their steps. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +55,7 @@ static specot_status run_flow(specot_ctx *ctx, int regime, unsigned run, int k, 
 int paper_attention(const paper_run *run, cli_json *j) {
   const unsigned nflow = run->quick ? 1 : NRUNS;
   size_t steps[NP];
-  for (int k = 0; k < NP; ++k) steps[k] = run->quick ? STEPS[k] / 20 : STEPS[k];
+  for (int k = 0; k < NP; ++k) steps[k] = run->quick ? STEPS[k] / 40 : STEPS[k];
   double *energy = malloc((size_t)NREG * NP * nflow * (STEPS[0] + 1) * sizeof *energy);
   specot_ctx *ctx = specot_ctx_alloc();
   if (!energy || !ctx) {

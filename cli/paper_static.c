@@ -127,9 +127,8 @@ static int plot_interp(const paper_run *run, const char *file, const char *what,
   return rc;
 }
 
-static int sample(const paper_run *run, const char *what, int image, size_t n, specot_rng *rng,
-                  double scale, double sx, double *out) {
-  (void)run;
+static int sample(const char *what, int image, size_t n, specot_rng *rng, double scale, double sx,
+                  double *out) {
   return image ? paper_image_sample(what, n, rng, scale, sx, 0.0, out)
                : paper_shape_sample(what, n, rng, scale, sx, 0.0, out);
 }
@@ -152,8 +151,8 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
     memcpy(X, ps->fixed_x, 2 * n * sizeof *X);
     memcpy(Y, ps->fixed_y, 2 * n * sizeof *Y);
   } else {
-    if (!rc) rc = sample(run, ps->src, ps->src_image, n, &rng, ps->scale, 0.0, X);
-    if (!rc) rc = sample(run, ps->dst, ps->dst_image, n, &rng, ps->scale, 4.2, Y);
+    if (!rc) rc = sample(ps->src, ps->src_image, n, &rng, ps->scale, 0.0, X);
+    if (!rc) rc = sample(ps->dst, ps->dst_image, n, &rng, ps->scale, 4.2, Y);
   }
   specot_status st = SPECOT_OK;
   if (!rc) {
@@ -168,10 +167,9 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
   if (!rc) { /* p = 1: the assignment and its plan */
     st = assign(ctx, ows, X, Y, n, NULL, 2, scratch, rows, cols, mass);
     if (st >= 0) {
-      double S[4], q[2];
+      double S[4];
       sigma_perm(X, Y, scratch, n, S);
       cost1 = S[0] + S[3];
-      (void)q;
       const size_t nnz = specot_ot_emd_plan(ows, rows, cols, mass);
       snprintf(file, sizeof file, "static_%s_pairing_p1.png", ps->name);
       rc = cli_plot_coupling(paper_path(run, file, path, sizeof path), "p = 1 (assignment = W_2)", X, n, Y,

@@ -348,7 +348,7 @@ def test_attention():
     # the notebook computes in float32, hence 1e-6
     published = {"dense": (15.989243507385254, 0.004036244361808352),
                  "sparse": (2.1278050899505616, 0.1222121135819087)}
-    check(s["steps"] == {"1": 48, "inf": 24} and s["flow_runs"] == 1, "attention quick protocol")
+    check(s["steps"] == {"1": 24, "inf": 12} and s["flow_runs"] == 1, "attention quick protocol")
     for regime, (mean, std) in published.items():
         r = s[regime]
         close(r["effective_tokens_mean"], mean, 1e-6, 0, f"attention {regime} effective tokens mean")
