@@ -114,8 +114,8 @@ static int figures(const paper_run *run, mlp_run runs[NP], size_t steps) {
     reduced_tracks(&runs[k], xy);
     const paper_points sets[1] = {{rays, 180, 0, 0, 0, 0.4}};
     snprintf(file, sizeof file, "mlp_trajectories_p%s.png", paper_pkey(PS[k], key, sizeof key));
-    snprintf(title, sizeof title, "(|u| v1, |u| v2), p = %s, blue -> red in time; teacher rays", key);
-    rc = paper_plot_tracks(paper_path(run, file, path, sizeof path), title, xy, runs[k].nsnap, shown, 1, sets, 1);
+    snprintf(title, sizeof title, "(|u| v1, |u| v2), p = %s, blue -> red along each path; teacher rays", key);
+    rc = paper_plot_tracks(paper_path(run, file, path, sizeof path), title, xy, runs[k].nsnap, shown, 2, sets, 1);
   }
   free(xy);
   /* angular densities at tau = 0, .2, ..., 1 of the run */

@@ -147,13 +147,25 @@ int paper_plot_tracks(const char *path, const char *title, const double *xy, siz
   pllab("", "", title);
   plwidth(colour_by_time ? 1.2 : 0.6);
   if (!colour_by_time) plcol0(14);
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
+    double total = 0.0, run = 0.0; /* arclength of the track (colour_by_time == 2) */
+    for (size_t t = 0; colour_by_time == 2 && t + 1 < nsnap; ++t) {
+      const double *a = xy + 2 * (t * n + i), *c = xy + 2 * ((t + 1) * n + i);
+      const double len = hypot(c[0] - a[0], c[1] - a[1]);
+      if (isfinite(len)) total += len;
+    }
     for (size_t t = 0; t + 1 < nsnap; ++t) {
       const double *a = xy + 2 * (t * n + i), *c = xy + 2 * ((t + 1) * n + i);
       if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(c[0]) || !isfinite(c[1])) continue;
-      if (colour_by_time) plcol1((double)t / (double)(nsnap > 2 ? nsnap - 2 : 1));
+      const double len = hypot(c[0] - a[0], c[1] - a[1]);
+      if (colour_by_time == 2)
+        plcol1(total > 0 ? (run + 0.5 * len) / total : (double)t / (double)(nsnap > 2 ? nsnap - 2 : 1));
+      else if (colour_by_time)
+        plcol1((double)t / (double)(nsnap > 2 ? nsnap - 2 : 1));
+      run += len;
       pljoin(a[0], a[1], c[0], c[1]);
     }
+  }
   plwidth(1.0);
   for (int s = 0; s < nsets; ++s) draw_points(&sets[s], xs, ys);
   free(xs), free(ys);

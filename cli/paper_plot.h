@@ -30,9 +30,10 @@ int paper_plot_panels(const char *path, const paper_panel *panels, int npanels, 
                       int height);
 
 /* Particle tracks: xy holds nsnap snapshots of n points (nsnap x n x 2); each
- * particle's polyline is drawn segment by segment, coloured from blue (first
- * snapshot) to red (last) when colour_by_time, grey otherwise; then the point
- * sets on top.  Equal aspect. */
+ * particle's polyline is drawn segment by segment, coloured from blue to red
+ * by snapshot index (colour_by_time = 1) or by the fraction of the track's
+ * arclength travelled (2, the notebook's colouring), grey otherwise (0); then
+ * the point sets on top.  Equal aspect. */
 int paper_plot_tracks(const char *path, const char *title, const double *xy, size_t nsnap,
                       size_t n, int colour_by_time, const paper_points *sets, int nsets);
 
