@@ -151,6 +151,9 @@ def test_static():
         # farthest-point sampling spreads points: nearest-neighbour distances are even
         # (i.i.d. uniform samples give min/mean around 0.1; FPS gives > 0.4)
         check(fps_spread(X) > 0.4 and fps_spread(Y) > 0.4, f"{name} FPS spread {fps_spread(X)} {fps_spread(Y)}")
+        if name == "annulus-twodisks":  # the hole survives sampling and normalisation
+            r = np.linalg.norm(X, axis=1)
+            check(r.min() / r.max() > 1.15 / 1.55 - 0.05, f"annulus hole: {r.min() / r.max()}")
         w = np.full(n, 1.0 / n)
         c1 = ot.emd2(w, w, ot.dist(X, Y))
         close(pair["cost_certified"]["1"], c1, 1e-10, 0, f"{name} p=1 cost vs POT")
