@@ -412,8 +412,9 @@ SPECOT_API specot_status specot_muon_step(specot_ctx *ctx, const specot_muon_opt
  *   E = 1/2 mean_{s,j,b} (f(z_s)_jb - y_sjb)^2          (mean over N m dt entries),
  *   g(x) = sum_{s,j} rho_sj . d phi(z_s, x)_j / dx,      rho = (f - y) / (N m dt),
  * the backward pass written out (softmax: dS = A (dA - rowsum(A dA))).  Cost per
- * evaluation O(n N (m^2 dh + m dh dt)) flops, twice (the backward recomputes the
- * forward); memory O(N m dt + threads (m^2 + m dh)).  OpenMP over sequences
+ * evaluation O(n N (m^2 dh + m dh dt)) flops; memory O(N m dt + threads (m^2 + m dh)) plus
+ * a forward cache of n N (m^2 + 4 m dh) doubles, allocated on first use, when it fits in
+ * 64 MiB (beyond that the backward recomputes the forward).  OpenMP over sequences
  * (forward) and heads (backward) with a fixed summation order: results do not depend
  * on the thread count.  Copies z, y.  Errors: INVALID (sizes, non-finite), TOO_LARGE,
  * NOMEM. */

@@ -87,6 +87,9 @@ SPECOT_API void specot_torch_rng_randn(specot_torch_rng *g, double *out, size_t 
 /* out[0..len) = torch.randn(len, dtype=torch.float32): uniforms of 24 bits from one
  * output each; same stream consumption as torch (see above for the precision). */
 SPECOT_API void specot_torch_rng_randn_f32(specot_torch_rng *g, float *out, size_t len);
+/* perm[0..n) = torch.randperm(n) (CPU, n < 2^32): perm = 0..n-1, then for i < n-1 swap
+ * perm[i] and perm[i + r % (n - i)], r = one mt19937 output. */
+SPECOT_API void specot_torch_rng_randperm(specot_torch_rng *g, size_t *perm, size_t n);
 
 #ifdef __cplusplus
 }

@@ -112,3 +112,13 @@ void specot_torch_rng_randn_f32(specot_torch_rng *g, float *out, size_t len) {
     fill16_f32(tail);
   }
 }
+
+void specot_torch_rng_randperm(specot_torch_rng *g, size_t *perm, size_t n) {
+  for (size_t i = 0; i < n; ++i) perm[i] = i;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const size_t z = i + (size_t)specot_torch_rng_next32(g) % (n - i);
+    const size_t t = perm[i];
+    perm[i] = perm[z];
+    perm[z] = t;
+  }
+}

@@ -9,6 +9,9 @@
 
 /* Work (flops, roughly) below which the loops stay on one thread. */
 #define ATTN_PARALLEL_MIN 2.0e6
+/* Largest forward cache (doubles, 64 MiB): the backward reuses the forward's attention
+ * rows and projections when n N (m^2 + 4 m dh) fits, and recomputes them otherwise. */
+#define ATTN_CACHE_MAX ((size_t)1 << 23)
 
 typedef struct attn_dims {
   size_t m, dt, dh; /* tokens, token dimension, head dimension */
@@ -16,24 +19,40 @@ typedef struct attn_dims {
 
 /* Scratch of one head on one sequence. */
 typedef struct attn_scratch {
-  double *qz, *kz, *vz, *h, *gh, *u; /* m x dh each */
-  double *a, *gs;                    /* m x m attention rows, score gradients */
-  double *phi;                       /* m x dt head output */
+  double *qz, *kz, *vz, *h, *gh, *u, *cq, *ck; /* m x dh each */
+  double *a, *gs;                              /* m x m attention rows, score gradients */
+  double *phi;                                 /* m x dt head output */
 } attn_scratch;
 
 typedef struct attn_model {
   attn_dims dims;
   size_t nseq;
-  double *z, *y;     /* nseq x m x dt each */
-  double *rho;       /* (f - y) / (nseq m dt), nseq x m x dt */
-  double *seq_loss;  /* per-sequence squared error (fixed-order sum) */
-  double *scratch;   /* nthreads blocks of scratch_len doubles */
+  double *z, *y;    /* nseq x m x dt each */
+  double *rho;      /* (f - y) / (nseq m dt), nseq x m x dt */
+  double *seq_loss; /* per-sequence squared error (fixed-order sum) */
+  double *scratch;  /* nthreads blocks of scratch_len doubles */
   size_t scratch_len;
   int nthreads;
+  double *cache; /* per (sequence, head): a, qz, kz, vz, h of the forward (grown on use) */
+  size_t cache_cap, cache_max;
 } attn_model;
 
 static size_t scratch_len(attn_dims dm) {
-  return 6 * dm.m * dm.dh + 2 * dm.m * dm.m + dm.m * dm.dt;
+  return 8 * dm.m * dm.dh + 2 * dm.m * dm.m + dm.m * dm.dt;
+}
+
+static size_t cache_len(attn_dims dm) {
+  return dm.m * dm.m + 4 * dm.m * dm.dh;
+}
+
+/* Points the forward quantities of s at the cache block `c` (a, qz, kz, vz, h). */
+static void use_cache_block(attn_scratch *s, double *c, attn_dims dm) {
+  const size_t md = dm.m * dm.dh;
+  s->a = c;
+  s->qz = c + dm.m * dm.m;
+  s->kz = s->qz + md;
+  s->vz = s->kz + md;
+  s->h = s->vz + md;
 }
 
 static attn_scratch scratch_at(double *base, attn_dims dm) {
@@ -45,7 +64,9 @@ static attn_scratch scratch_at(double *base, attn_dims dm) {
   s.h = s.vz + md;
   s.gh = s.h + md;
   s.u = s.gh + md;
-  s.a = s.u + md;
+  s.cq = s.u + md;
+  s.ck = s.cq + md;
+  s.a = s.ck + md;
   s.gs = s.a + mm;
   s.phi = s.gs + mm;
   return s;
@@ -121,26 +142,34 @@ static void head_backward(const double *x, const double *zs, const double *rho, 
     }
     for (size_t i = 0; i < m; ++i) grow[i] = arow[i] * (grow[i] - mean) * inv_sqrt;
   }
-  /* u_i = sum_j A_ji gh_j (value side); then gV += u z^T.  Q and K through gS. */
-  for (size_t i = 0; i < m; ++i)
-    for (size_t a = 0; a < dh; ++a) {
-      double u = 0.0;
-      for (size_t j = 0; j < m; ++j) u += s->a[j * m + i] * s->gh[j * dh + a];
-      s->u[i * dh + a] = u;
+  /* One pass over the (j, i) pairs, rows of A and gS in order:
+   *   u_i += A_ji gh_j (value side),  cq_j += gS_ji kz_i,  ck_i += gS_ji qz_j;
+   * then gV += u z^T, gQ += cq z^T, gK += ck z^T. */
+  double *u = s->u, *cq = s->cq, *ck = s->ck;
+  for (size_t k = 0; k < m * dh; ++k) u[k] = cq[k] = ck[k] = 0.0;
+  for (size_t j = 0; j < m; ++j) {
+    const double *arow = s->a + j * m, *grow = s->gs + j * m;
+    const double *ghj = s->gh + j * dh, *qj = s->qz + j * dh;
+    double *cqj = cq + j * dh;
+    for (size_t i = 0; i < m; ++i) {
+      const double aji = arow[i], gji = grow[i];
+      const double *ki = s->kz + i * dh;
+      double *ui = u + i * dh, *cki = ck + i * dh;
+      for (size_t a = 0; a < dh; ++a) {
+        ui[a] += aji * ghj[a];
+        cqj[a] += gji * ki[a];
+        cki[a] += gji * qj[a];
+      }
     }
+  }
   for (size_t t = 0; t < m; ++t) {
     const double *zt = zs + t * dt;
     for (size_t a = 0; a < dh; ++a) {
-      double cq = 0.0, ck = 0.0; /* cq = sum_i gS_ti kz_ia, ck = sum_j gS_jt qz_ja */
-      for (size_t l = 0; l < m; ++l) {
-        cq += s->gs[t * m + l] * s->kz[l * dh + a];
-        ck += s->gs[l * m + t] * s->qz[l * dh + a];
-      }
-      const double cv = s->u[t * dh + a];
+      const double q = cq[t * dh + a], k = ck[t * dh + a], v = u[t * dh + a];
       for (size_t b = 0; b < dt; ++b) {
-        gQ[a * dt + b] += cq * zt[b];
-        gK[a * dt + b] += ck * zt[b];
-        gV[a * dt + b] += cv * zt[b];
+        gQ[a * dt + b] += q * zt[b];
+        gK[a * dt + b] += k * zt[b];
+        gV[a * dt + b] += v * zt[b];
       }
     }
   }
@@ -154,18 +183,36 @@ static void attn_release(void *p) {
   specot__free(am->rho);
   specot__free(am->seq_loss);
   specot__free(am->scratch);
+  specot__free(am->cache);
   free(am);
 }
 
 static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const double *w, size_t n,
                                size_t d, double *energy, double *forces) {
-  (void)ctx;
   attn_model *am = p;
   const attn_dims dm = am->dims;
+  if (d != 4 * dm.dh * dm.dt)
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "attention: heads have %zu = 4 x %zu x %zu "
+                        "coordinates, got d = %zu",
+                        4 * dm.dh * dm.dt, dm.dh, dm.dt, d);
   const size_t seq_len = dm.m * dm.dt, nseq = am->nseq;
   const double inv_count = 1.0 / ((double)nseq * (double)seq_len);
-  const double work = (double)n * (double)nseq * (double)(dm.m * dm.m * dm.dh + dm.m * dm.dt * dm.dh);
+  const double work =
+      (double)n * (double)nseq * (double)(dm.m * dm.m * dm.dh + dm.m * dm.dt * dm.dh);
   const int nt = work >= ATTN_PARALLEL_MIN ? am->nthreads : 1;
+  const size_t cl = cache_len(dm);
+  double *cache = NULL;
+  if ((double)n * (double)nseq * (double)cl <= (double)am->cache_max) {
+    if (n * nseq * cl > am->cache_cap) { /* grows on first use (and when n grows) */
+      specot__free(am->cache);
+      am->cache_cap = 0;
+      if (!(am->cache = specot__alloc_doubles(n * nseq * cl)))
+        return specot__fail(ctx, SPECOT_ERR_NOMEM, "attention: out of memory");
+      am->cache_cap = n * nseq * cl;
+    }
+    cache = am->cache;
+  }
   /* Forward, parallel over sequences (heads summed in order per sequence). */
   const long long ns = (long long)nseq, nn = (long long)n;
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -176,6 +223,7 @@ static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const 
     const double *zs = am->z + sq * seq_len, *ys = am->y + sq * seq_len;
     for (size_t k = 0; k < seq_len; ++k) r[k] = 0.0;
     for (size_t h = 0; h < n; ++h) {
+      if (cache) use_cache_block(&s, cache + (sq * n + h) * cl, dm);
       head_forward(x + h * d, zs, dm, &s);
       for (size_t k = 0; k < seq_len; ++k) r[k] += w[h] * s.phi[k];
     }
@@ -198,7 +246,10 @@ static specot_status attn_eval(void *p, specot_ctx *ctx, const double *x, const 
     double *g = forces + h * d;
     for (size_t k = 0; k < d; ++k) g[k] = 0.0;
     for (size_t sq = 0; sq < nseq; ++sq) {
-      head_forward(x + h * d, am->z + sq * seq_len, dm, &s);
+      if (cache)
+        use_cache_block(&s, cache + (sq * n + h) * cl, dm);
+      else
+        head_forward(x + h * d, am->z + sq * seq_len, dm, &s);
       head_backward(x + h * d, am->z + sq * seq_len, am->rho + sq * seq_len, dm, &s, g);
     }
   }
@@ -212,9 +263,9 @@ static specot_status check_dims(specot_ctx *ctx, size_t nseq, size_t m, size_t d
                         "%s: sequences (%zu), tokens (%zu), token and head dimensions (%zu, %zu) "
                         "must be positive",
                         who, nseq, m, dt, dh);
-  size_t len;
-  if (specot__mul_size(nseq, m, &len) || specot__mul_size(len, dt, &len) || m > 65536 ||
-      dh > 65536 || dt > 65536 || specot__mul_size(dh, dt, &len) || len > SIZE_MAX / 64)
+  size_t len; /* N m dt entries of z; the per-head sizes (m^2, 4 dh dt) stay far below size_t */
+  if (specot__mul_size(nseq, m, &len) || specot__mul_size(len, dt, &len) || len > SIZE_MAX / 64 ||
+      m > 65536 || dh > 65536 || dt > 65536)
     return specot__fail(ctx, SPECOT_ERR_TOO_LARGE, "%s: sizes too large", who);
   return SPECOT_OK;
 }
@@ -236,6 +287,7 @@ specot_status specot_flow_attention_alloc(specot_ctx *ctx, const double *z, cons
   am->nseq = nseq;
   am->nthreads = omp_get_max_threads() > 0 ? omp_get_max_threads() : 1;
   am->scratch_len = scratch_len(am->dims);
+  am->cache_max = ATTN_CACHE_MAX;
   am->z = specot__alloc_doubles(len);
   am->y = specot__alloc_doubles(len);
   am->rho = specot__alloc_doubles(len);
@@ -327,4 +379,8 @@ specot_status specot_flow_attention_effective_tokens(specot_ctx *ctx, const doub
       attn_sweep(ctx, x, n, dt, dh, z, nseq, m, "attention tokens", tokens_visit, &a);
   if (!st) *mean = a.sum / ((double)nseq * (double)n * (double)m);
   return st;
+}
+
+void specot__flow_attention_set_cache_max(specot_flow_objective *obj, size_t doubles) {
+  if (obj && obj->model && obj->eval == attn_eval) ((attn_model *)obj->model)->cache_max = doubles;
 }

@@ -31,8 +31,8 @@ static void scaled_randn(specot_torch_rng *g, double scale, double *out, size_t 
 
 static specot_status check_opts(specot_ctx *ctx, const specot_flow_attention_protocol_opts *o,
                                 size_t n) {
-  if (n == 0 || o->teacher_heads == 0 || o->n_train == 0 || o->tokens == 0 ||
-      o->token_dim == 0 || o->head_dim == 0)
+  if (n == 0 || o->teacher_heads == 0 || o->n_train == 0 || o->tokens == 0 || o->token_dim == 0 ||
+      o->head_dim == 0)
     return specot__fail(ctx, SPECOT_ERR_INVALID,
                         "attention protocol: heads, sequences, tokens and dimensions must be "
                         "positive");
@@ -101,9 +101,8 @@ specot_status specot_flow_attention_protocol(specot_ctx *ctx,
   specot__free(part);
   if ((st = specot_flow_attention_predict(ctx, th, NULL, k, dt, dh, z, opts->n_train, m, y)))
     goto done;
-  if (effective_tokens &&
-      (st = specot_flow_attention_effective_tokens(ctx, th, k, dt, dh, z, opts->n_train, m,
-                                                   effective_tokens)))
+  if (effective_tokens && (st = specot_flow_attention_effective_tokens(
+                               ctx, th, k, dt, dh, z, opts->n_train, m, effective_tokens)))
     goto done;
   if (z_test && ltest) memcpy(z_test, zt, ltest * sizeof *zt);
   if (y_test && ltest &&

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flows/flows_internal.h"
 #include "specot/flows.h"
 #include "specot/io.h"
+#include "specot/linalg.h"
 #include "test_support.h"
 
 enum { DT = 4, DH = 3, D = 4 * DH * DT };
@@ -22,7 +24,8 @@ static double *randn(uint64_t seed, size_t len, double sd) {
 static specot_array load(const char *name) {
   char path[1024];
   specot_array a;
-  assert_int_equal(specot_io_read(NULL, specot_test_data_path(path, sizeof path, name), NULL, &a), 0);
+  assert_int_equal(specot_io_read(NULL, specot_test_data_path(path, sizeof path, name), NULL, &a),
+                   0);
   return a;
 }
 
@@ -31,7 +34,8 @@ static specot_array load(const char *name) {
 static void test_attention_forces_fd(void **state) {
   (void)state;
   const size_t n = 3, nseq = 2, m = 5, dt = 3, dh = 2, d = 4 * dh * dt;
-  double *x = randn(1, n * d, 0.8), *z = randn(2, nseq * m * dt, 1.0), *y = randn(3, nseq * m * dt, 0.5);
+  double *x = randn(1, n * d, 0.8), *z = randn(2, nseq * m * dt, 1.0),
+         *y = randn(3, nseq * m * dt, 0.5);
   double *g = malloc(n * d * sizeof *g), *tmp = malloc(n * d * sizeof *tmp);
   const double w[3] = {0.2, 0.5, 0.3};
   specot_flow_objective obj;
@@ -52,9 +56,17 @@ static void test_attention_forces_fd(void **state) {
     x[k] = keep;
     assert_close((ep - em) / (2 * h), w[k / d] * g[k], 1e-6, 1e-7 * gmax);
   }
+  /* Without the forward cache (the backward recomputes the forward): identical numbers. */
+  double *g2 = malloc(n * d * sizeof *g2), e2;
+  specot__flow_attention_set_cache_max(&obj, 0);
+  assert_int_equal(obj.eval(obj.model, NULL, x, w, n, d, &e2, g2), SPECOT_OK);
+  assert_true(e2 == e0);
+  assert_int_equal(memcmp(g, g2, n * d * sizeof *g), 0);
+  free(g2);
   /* The energy is 1/2 mean squared error of the predictor. */
   double *pred = malloc(nseq * m * dt * sizeof *pred), se = 0.0;
-  assert_int_equal(specot_flow_attention_predict(NULL, x, w, n, dt, dh, z, nseq, m, pred), SPECOT_OK);
+  assert_int_equal(specot_flow_attention_predict(NULL, x, w, n, dt, dh, z, nseq, m, pred),
+                   SPECOT_OK);
   for (size_t k = 0; k < nseq * m * dt; ++k) se += (pred[k] - y[k]) * (pred[k] - y[k]);
   assert_close(e0, 0.5 * se / (double)(nseq * m * dt), 1e-14, 0.0);
   specot_flow_objective_free(&obj);
@@ -69,12 +81,13 @@ static void test_attention_forces_fd(void **state) {
 /* torch autograd of the notebook's model (float64) on a stored instance: forces = n grad. */
 static void test_attention_matches_torch_autograd(void **state) {
   (void)state;
-  specot_array x = load("flows/attn_x.npy"), z = load("flows/attn_z.npy"), y = load("flows/attn_y.npy"),
-               ref = load("flows/attn_ref.npy");
+  specot_array x = load("flows/attn_x.npy"), z = load("flows/attn_z.npy"),
+               y = load("flows/attn_y.npy"), ref = load("flows/attn_ref.npy");
   const size_t n = x.rows, nseq = z.rows, m = z.cols / DT;
   assert_int_equal(x.cols, D);
   specot_flow_objective obj;
-  assert_int_equal(specot_flow_attention_alloc(NULL, z.data, y.data, nseq, m, DT, DH, &obj), SPECOT_OK);
+  assert_int_equal(specot_flow_attention_alloc(NULL, z.data, y.data, nseq, m, DT, DH, &obj),
+                   SPECOT_OK);
   double *g = malloc(n * D * sizeof *g), *w = malloc(n * sizeof *w), e;
   for (size_t i = 0; i < n; ++i) w[i] = 1.0 / (double)n;
   assert_int_equal(obj.eval(obj.model, NULL, x.data, w, n, D, &e, g), SPECOT_OK);
@@ -97,11 +110,13 @@ static void test_effective_tokens_bounds(void **state) {
   const size_t n = 2, nseq = 3, m = 7;
   double *x = randn(4, n * D, 1.0), *z = randn(5, nseq * m * DT, 1.0), eff;
   for (size_t h = 0; h < n; ++h) memset(x + h * D, 0, DH * DT * sizeof *x);
-  assert_int_equal(specot_flow_attention_effective_tokens(NULL, x, n, DT, DH, z, nseq, m, &eff), SPECOT_OK);
+  assert_int_equal(specot_flow_attention_effective_tokens(NULL, x, n, DT, DH, z, nseq, m, &eff),
+                   SPECOT_OK);
   assert_close(eff, (double)m, 1e-14, 0.0);
   for (size_t h = 0; h < n; ++h)
     for (size_t k = 0; k < 2 * DH * DT; ++k) x[h * D + k] = 1e3 * (double)((k * 7 + h) % 5) - 2e3;
-  assert_int_equal(specot_flow_attention_effective_tokens(NULL, x, n, DT, DH, z, nseq, m, &eff), SPECOT_OK);
+  assert_int_equal(specot_flow_attention_effective_tokens(NULL, x, n, DT, DH, z, nseq, m, &eff),
+                   SPECOT_OK);
   assert_true(eff >= 1.0 && eff < 1.5);
   free(x);
   free(z);
@@ -145,8 +160,9 @@ static void test_attention_published_token_stats(void **state) {
       po.n_test = 0;
       specot_flow_objective obj;
       double eff;
-      assert_int_equal(specot_flow_attention_protocol(NULL, &po, 1, &obj, NULL, NULL, NULL, NULL, &eff),
-                       SPECOT_OK);
+      assert_int_equal(
+          specot_flow_attention_protocol(NULL, &po, 1, &obj, NULL, NULL, NULL, NULL, &eff),
+          SPECOT_OK);
       sum += eff;
       sum2 += eff * eff;
       specot_flow_objective_free(&obj);
@@ -171,7 +187,8 @@ static void test_attention_flow_decreases(void **state) {
   const size_t n = 20;
   double *x0 = malloc(n * D * sizeof *x0);
   specot_flow_objective obj;
-  assert_int_equal(specot_flow_attention_protocol(NULL, &po, n, &obj, x0, NULL, NULL, NULL, NULL), SPECOT_OK);
+  assert_int_equal(specot_flow_attention_protocol(NULL, &po, n, &obj, x0, NULL, NULL, NULL, NULL),
+                   SPECOT_OK);
   specot_flow_opts fo;
   specot_flow_opts_init(&fo);
   fo.dt = 0.05;
@@ -195,7 +212,8 @@ static void test_attention_errors(void **state) {
   double z[24] = {0}, y[24] = {0}, x[D] = {0}, out[24];
   specot_flow_objective obj;
   specot_ctx *ctx = specot_ctx_alloc();
-  assert_int_equal(specot_flow_attention_alloc(ctx, NULL, y, 1, 6, DT, DH, &obj), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_flow_attention_alloc(ctx, NULL, y, 1, 6, DT, DH, &obj),
+                   SPECOT_ERR_INVALID);
   assert_int_equal(specot_flow_attention_alloc(ctx, z, y, 1, 0, DT, DH, &obj), SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "tokens"));
   assert_int_equal(specot_flow_attention_alloc(ctx, z, y, SIZE_MAX / 2, 6, DT, DH, &obj),
@@ -204,10 +222,17 @@ static void test_attention_errors(void **state) {
   assert_int_equal(specot_flow_attention_alloc(ctx, z, y, 1, 6, DT, DH, &obj), SPECOT_ERR_INVALID);
   assert_non_null(strstr(specot_ctx_errmsg(ctx), "tokens z"));
   z[5] = 0.0;
-  assert_int_equal(specot_flow_attention_predict(ctx, x, NULL, 0, DT, DH, z, 1, 6, out), SPECOT_ERR_INVALID);
-  assert_int_equal(specot_flow_attention_predict(ctx, x, NULL, 1, DT, DH, z, 1, 6, NULL), SPECOT_ERR_INVALID);
+  assert_int_equal(specot_flow_attention_predict(ctx, x, NULL, 0, DT, DH, z, 1, 6, out),
+                   SPECOT_ERR_INVALID);
+  assert_int_equal(specot_flow_attention_predict(ctx, x, NULL, 1, DT, DH, z, 1, 6, NULL),
+                   SPECOT_ERR_INVALID);
   assert_int_equal(specot_flow_attention_effective_tokens(ctx, x, 1, DT, DH, z, 1, 6, NULL),
                    SPECOT_ERR_INVALID);
+  assert_int_equal(specot_flow_attention_alloc(ctx, z, y, 1, 6, DT, DH, &obj), SPECOT_OK);
+  double e, g[D + 1];
+  assert_int_equal(obj.eval(obj.model, ctx, x, out, 1, D + 1, &e, g), SPECOT_ERR_INVALID);
+  assert_non_null(strstr(specot_ctx_errmsg(ctx), "d = 49"));
+  specot_flow_objective_free(&obj);
   specot_flow_attention_protocol_opts po;
   specot_flow_attention_protocol_opts_init(&po, 0);
   po.qk_scale = -1.0;
@@ -233,7 +258,8 @@ static void test_attention_errors(void **state) {
 static void test_relu_protocol_torch_ratio(void **state) {
   (void)state;
   const size_t n = 1920, d = 3;
-  double *x0 = malloc(n * d * sizeof *x0), *g = malloc(n * d * sizeof *g), *w = malloc(n * sizeof *w);
+  double *x0 = malloc(n * d * sizeof *x0), *g = malloc(n * d * sizeof *g),
+         *w = malloc(n * sizeof *w);
   for (size_t i = 0; i < n; ++i) w[i] = 1.0 / (double)n;
   specot_flow_relu_protocol_opts po;
   specot_flow_relu_protocol_opts_init(&po);
@@ -247,6 +273,18 @@ static void test_relu_protocol_torch_ratio(void **state) {
   print_message("relu protocol, torch stream seed 7: ratio %.16g, loss %.16g\n", ratio, e);
   assert_close(ratio, 2.5576465476583627, 0.0, 1e-9);
   assert_close(e, 0.0679779536177119, 1e-12, 0.0);
+  /* G = gradient of the mean loss = forces / n: sigma(G), n ||G||_F^2, n ||G||_*^2 (spec
+   * section 3, 7 significant digits) and the clipped decrease ratio sqrt(ratio / 3) = 0.92334. */
+  for (size_t k = 0; k < n * d; ++k) g[k] /= (double)n;
+  double s[3], f2 = 0.0;
+  assert_int_equal(specot_linalg_singular_values(NULL, NULL, g, n, d, s), SPECOT_OK);
+  assert_close(s[0], 2.826465e-3, 2e-7, 0.0);
+  assert_close(s[1], 2.010548e-3, 3e-7, 0.0);
+  assert_close(s[2], 8.898280e-4, 6e-7, 0.0);
+  for (size_t k = 0; k < n * d; ++k) f2 += g[k] * g[k];
+  assert_close((double)n * f2, 0.0246202, 3e-6, 0.0);
+  assert_close((double)n * (s[0] + s[1] + s[2]) * (s[0] + s[1] + s[2]), 0.0629697, 2e-6, 0.0);
+  assert_close(sqrt(ratio / 3.0), 0.92334, 1e-5, 0.0);
   specot_flow_objective_free(&obj);
   free(x0);
   free(g);
