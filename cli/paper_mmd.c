@@ -34,13 +34,8 @@ static void draw_problem(double *Y, double *X) {
     for (size_t i = 0; i < counts[c]; ++i, ++at)
       for (int k = 0; k < 2; ++k) tmp[2 * at + k] = centers[c][k] + z[2 * i + k] * scales[c][k];
   }
-  /* torch.randperm(n) on CPU (n small): r = arange(n); for i < n-1: swap(r[i], r[i + next32 % (n-i)]) */
   size_t perm[N];
-  for (size_t i = 0; i < N; ++i) perm[i] = i;
-  for (size_t i = 0; i + 1 < N; ++i) {
-    const size_t j = i + specot_torch_rng_next32(&g) % (N - i), t = perm[i];
-    perm[i] = perm[j], perm[j] = t;
-  }
+  specot_torch_rng_randperm(&g, perm, N); /* torch.randperm(200): 199 generator words */
   for (size_t i = 0; i < N; ++i) Y[2 * i] = tmp[2 * perm[i]], Y[2 * i + 1] = tmp[2 * perm[i] + 1];
   specot_torch_rng_randn(&g, z, 2 * N);
   for (size_t i = 0; i < N; ++i) {
