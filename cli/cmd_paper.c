@@ -26,10 +26,12 @@ static const experiment experiments[] = {
     {"static", paper_static,
      "p = 1 vs p = inf pairings and interpolations: certified W_inf plan vs the paper's heuristic"},
     {"mmd", paper_mmd, "the paper's MMD flow (mixture target, torch seed 1234), p = 1 vs inf"},
-    {"mlp", paper_mlp, "ReLU teacher-student (torch seed 7), p = 1 vs inf: energy, eval loss, "
-                       "trajectories, angular histograms"},
-    {"attention", paper_attention, "mean-field attention heads, dense/sparse regimes, 5 runs: energy decay, "
-                                   "teacher effective tokens"},
+    {"mlp", paper_mlp,
+     "ReLU teacher-student (torch seed 7), p = 1 vs inf: energy, eval loss, "
+     "trajectories, angular histograms"},
+    {"attention", paper_attention,
+     "mean-field attention heads, dense/sparse regimes, 5 runs: energy decay, "
+     "teacher effective tokens"},
 };
 enum { NEXP = sizeof experiments / sizeof experiments[0] };
 
@@ -41,7 +43,8 @@ static void usage(FILE *out) {
           "Flow': PNG figures and summary.json (its key numbers) under DIR (default\n"
           "out/paper/NAME).  See docs/paper.md for the figure-by-figure mapping.\n"
           "Experiments:\n");
-  for (int k = 0; k < NEXP; ++k) fprintf(out, "  %-12s %s\n", experiments[k].name, experiments[k].summary);
+  for (int k = 0; k < NEXP; ++k)
+    fprintf(out, "  %-12s %s\n", experiments[k].name, experiments[k].summary);
   fprintf(out,
           "Options:\n"
           "  --out DIR      output folder (created; default out/paper/NAME)\n"
@@ -153,11 +156,13 @@ int cmd_paper(int argc, char **argv) {
     return CLI_EXIT_USAGE;
   }
   if (strcmp(slots[0], "list") == 0) {
-    for (int k = 0; k < NEXP; ++k) printf("%-12s %s\n", experiments[k].name, experiments[k].summary);
+    for (int k = 0; k < NEXP; ++k)
+      printf("%-12s %s\n", experiments[k].name, experiments[k].summary);
     return CLI_EXIT_OK;
   }
   const experiment *e = find(slots[0]);
-  if (!e) return cli_usage_error(CMD, "unknown experiment '%s' (run 'specot paper list')", slots[0]);
+  if (!e)
+    return cli_usage_error(CMD, "unknown experiment '%s' (run 'specot paper list')", slots[0]);
   if (run.nimages && strcmp(e->name, "static") != 0)
     return cli_usage_error(CMD, "--image is an option of 'static' only");
   run.name = e->name;

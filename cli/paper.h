@@ -10,10 +10,10 @@
 enum { PAPER_MAX_IMAGES = 2 };
 
 typedef struct paper_run {
-  const char *name;  /* experiment name */
-  const char *out;   /* output folder (exists when the experiment runs) */
-  int quick;         /* 1: reduced sizes (< 1 minute) */
-  int quiet;         /* 1: no progress lines on stderr */
+  const char *name;                     /* experiment name */
+  const char *out;                      /* output folder (exists when the experiment runs) */
+  int quick;                            /* 1: reduced sizes (< 1 minute) */
+  int quiet;                            /* 1: no progress lines on stderr */
   const char *images[PAPER_MAX_IMAGES]; /* static: user images (--image) */
   int nimages;
 } paper_run;

@@ -32,7 +32,8 @@ static specot_status run_flow(specot_ctx *ctx, int regime, unsigned run, int k, 
   double *x0 = malloc(NHEADS * D * sizeof *x0);
   if (!x0) return SPECOT_ERR_NOMEM;
   specot_flow_objective obj;
-  specot_status st = specot_flow_attention_protocol(ctx, &po, NHEADS, &obj, x0, NULL, NULL, NULL, NULL);
+  specot_status st =
+      specot_flow_attention_protocol(ctx, &po, NHEADS, &obj, x0, NULL, NULL, NULL, NULL);
   specot_flow *flow = NULL;
   if (st >= 0) {
     specot_flow_opts o;
@@ -73,7 +74,7 @@ int paper_attention(const paper_run *run, cli_json *j) {
       st = specot_flow_attention_protocol(ctx, &po, 1, &obj, NULL, NULL, NULL, NULL, &tokens[r][u]);
       specot_flow_objective_free(&obj);
     }
-#define E(r, k, u) (energy + (((size_t)(r) * NP + (size_t)(k)) * nflow + (u)) * (STEPS[0] + 1))
+#define E(r, k, u) (energy + (((size_t)(r)*NP + (size_t)(k)) * nflow + (u)) * (STEPS[0] + 1))
   for (int r = 0; r < NREG && st >= 0; ++r)
     for (int k = 0; k < NP && st >= 0; ++k)
       for (unsigned u = 0; u < nflow && st >= 0; ++u) {
@@ -86,7 +87,8 @@ int paper_attention(const paper_run *run, cli_json *j) {
     cli_json_int(j, "heads", NHEADS);
     cli_json_int(j, "flow_runs", nflow);
     cli_json_begin_object(j, "steps");
-    for (int k = 0; k < NP; ++k) cli_json_int(j, paper_pkey(PS[k], key, sizeof key), (long long)steps[k]);
+    for (int k = 0; k < NP; ++k)
+      cli_json_int(j, paper_pkey(PS[k], key, sizeof key), (long long)steps[k]);
     cli_json_end_object(j);
     for (int r = 0; r < NREG; ++r) {
       double mean = 0.0, var = 0.0;
@@ -123,19 +125,22 @@ int paper_attention(const paper_run *run, cli_json *j) {
     double *tn = malloc(NP * (STEPS[0] + 1) * sizeof *tn);
     if (!tn) rc = cli_out_of_memory("paper");
     for (int k = 0; k < NP && !rc; ++k)
-      for (size_t s = 0; s <= steps[k]; ++s) tn[k * (STEPS[0] + 1) + s] = (double)s / (double)STEPS[k];
+      for (size_t s = 0; s <= steps[k]; ++s)
+        tn[k * (STEPS[0] + 1) + s] = (double)s / (double)STEPS[k];
     for (int r = 0; r < NREG && !rc; ++r) {
       cli_series ser[NP * NRUNS];
       int group[NP * NRUNS], ns = 0;
       for (int k = 0; k < NP; ++k)
         for (unsigned u = 0; u < nflow; ++u, ++ns) {
-          ser[ns] = (cli_series){tn + k * (STEPS[0] + 1), E(r, k, u), steps[k] + 1, u ? NULL : (k ? "p = inf" : "p = 1")};
+          ser[ns] = (cli_series){tn + k * (STEPS[0] + 1), E(r, k, u), steps[k] + 1,
+                                 u ? NULL : (k ? "p = inf" : "p = 1")};
           group[ns] = k;
         }
       snprintf(file, sizeof file, "attention_energy_%s.png", REGIME[r]);
-      snprintf(title, sizeof title, "attention, very %s regime: training energy (%u runs)", REGIME[r], nflow);
-      rc = paper_plot_curves(paper_path(run, file, path, sizeof path), title, "normalized time", "training energy",
-                             ser, group, ns, 1);
+      snprintf(title, sizeof title, "attention, very %s regime: training energy (%u runs)",
+               REGIME[r], nflow);
+      rc = paper_plot_curves(paper_path(run, file, path, sizeof path), title, "normalized time",
+                             "training energy", ser, group, ns, 1);
     }
     free(tn);
   }

@@ -60,7 +60,8 @@ static int kl_observe(void *data, size_t step, double t, const double *y, size_t
 /* Euler particle flow of the gaussian-kl objective from NPART points on the
  * circle of radius 2 (second moment exactly 2 I); max deviation of the second
  * moment from the closed form over the run. */
-static specot_status particle_run(specot_ctx *ctx, double p, double dt, size_t steps, double *max_err) {
+static specot_status particle_run(specot_ctx *ctx, double p, double dt, size_t steps,
+                                  double *max_err) {
   const double target[4] = {1, 0, 0, 1};
   double x0[NPART * D];
   for (int i = 0; i < NPART; ++i) {
@@ -81,7 +82,8 @@ static specot_status particle_run(specot_ctx *ctx, double p, double dt, size_t s
     const double *x = specot_flow_particles(flow), c = 1.0 + exp(-rho_of(p) * (double)(s + 1) * dt);
     double m[3] = {0, 0, 0};
     for (int i = 0; i < NPART; ++i)
-      m[0] += x[2 * i] * x[2 * i], m[1] += x[2 * i] * x[2 * i + 1], m[2] += x[2 * i + 1] * x[2 * i + 1];
+      m[0] += x[2 * i] * x[2 * i], m[1] += x[2 * i] * x[2 * i + 1],
+          m[2] += x[2 * i + 1] * x[2 * i + 1];
     for (int k = 0; k < 3; ++k) m[k] /= NPART;
     *max_err = fmax(*max_err, fmax(fmax(fabs(m[0] - c), fabs(m[2] - c)), fabs(m[1])));
   }
@@ -102,8 +104,13 @@ int paper_gaussian_kl(const paper_run *run, cli_json *j) {
   int rc = ws ? CLI_EXIT_OK : cli_out_of_memory("paper");
   for (int k = 0; k < NP && !rc; ++k) {
     double p = PS[k], y[4] = {2, 0, 0, 2};
-    tr[k] = (kl_track){buf + 3 * cap * k, buf + 3 * cap * k + cap, buf + 3 * cap * k + 2 * cap, 0, every,
-                       rho_of(p), 0.0};
+    tr[k] = (kl_track){buf + 3 * cap * k,
+                       buf + 3 * cap * k + cap,
+                       buf + 3 * cap * k + 2 * cap,
+                       0,
+                       every,
+                       rho_of(p),
+                       0.0};
     kl_record(&tr[k], 0.0, y);
     const specot_ode_system sys = {kl_rhs, NULL, &p};
     specot_status st = specot_ode_rk4(ctx, ws, &sys, 0.0, dt, steps, y, kl_observe, &tr[k], NULL);
@@ -124,7 +131,8 @@ int paper_gaussian_kl(const paper_run *run, cli_json *j) {
     for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), tr[k].max_err);
     cli_json_end_object(j);
     cli_json_begin_object(j, "final_sigma");
-    for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), tr[k].sigma[tr[k].n - 1]);
+    for (int k = 0; k < NP; ++k)
+      cli_json_num(j, paper_pkey(PS[k], key, sizeof key), tr[k].sigma[tr[k].n - 1]);
     cli_json_end_object(j);
     cli_json_begin_object(j, "particle_max_error");
     for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), perr[k]);
@@ -143,8 +151,8 @@ int paper_gaussian_kl(const paper_run *run, cli_json *j) {
     }
     if (!rc)
       rc = paper_plot_curves(paper_path(run, "gaussian_kl_sigma.png", path, sizeof path),
-                             "KL covariance flow from 2I to I (d = 2): Sigma_11(t)", "t", "Sigma_11",
-                             ser, group, 2 * NP, 0);
+                             "KL covariance flow from 2I to I (d = 2): Sigma_11(t)", "t",
+                             "Sigma_11", ser, group, 2 * NP, 0);
     for (int k = 0; k < NP && !rc; ++k) {
       snprintf(labels[k], sizeof labels[k], "p = %s", paper_pkey(PS[k], key, sizeof key));
       ser[k] = (cli_series){tr[k].t, tr[k].err, tr[k].n, labels[k]};
@@ -152,8 +160,8 @@ int paper_gaussian_kl(const paper_run *run, cli_json *j) {
     }
     if (!rc)
       rc = paper_plot_curves(paper_path(run, "gaussian_kl_error.png", path, sizeof path),
-                             "RK4 (dt = 1e-3) minus the closed form", "t", "max |Sigma_t - (1+e^{-rho t}) I|",
-                             ser, group, NP, 1);
+                             "RK4 (dt = 1e-3) minus the closed form", "t",
+                             "max |Sigma_t - (1+e^{-rho t}) I|", ser, group, NP, 1);
     free(closed);
   }
   specot_ode_ws_free(ws);

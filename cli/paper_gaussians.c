@@ -15,7 +15,8 @@
 enum { NP = 4, NSTART = 2, NTARGET = 4, NLEAF = 13, LEAF_PTS = 400 };
 static const double PS[NP] = {1.0, 2.0, 4.0, INFINITY};
 static const double STARTS[NSTART][2] = {{-1.5, 1.8}, {-0.5, 2.0}}; /* (r, s) */
-static const double TARGETS[NTARGET][2] = {{-1.25, -0.65}, {-0.35, 1.15}, {0.75, -1.10}, {1.30, 0.55}};
+static const double TARGETS[NTARGET][2] = {
+    {-1.25, -0.65}, {-0.35, 1.15}, {0.75, -1.10}, {1.30, 0.55}};
 static const double T_END = 18.0, TARGET_1D = 1.0;
 
 /* Trajectory recorder: (r_k, s_k) of every mode every `every` steps, the
@@ -24,11 +25,11 @@ static const double T_END = 18.0, TARGET_1D = 1.0;
 typedef struct recorder {
   double p;
   size_t K, every, nrec, cap;
-  double *r, *s;        /* nrec x K */
+  double *r, *s; /* nrec x K */
   double inv0[2], drift[2];
   int floored[2];
   double floor;
-  double *drift_t;      /* drift of mode 0 at each record (may be NULL) */
+  double *drift_t; /* drift of mode 0 at each record (may be NULL) */
 } recorder;
 
 static void record(recorder *w, const double *y) {
@@ -39,7 +40,8 @@ static void record(recorder *w, const double *y) {
   }
   if (w->drift_t)
     w->drift_t[w->nrec] =
-        fabs(specot_flow_gaussian_modal_invariant(w->p, y[0], y[w->K]) - w->inv0[0]) / fabs(w->inv0[0]);
+        fabs(specot_flow_gaussian_modal_invariant(w->p, y[0], y[w->K]) - w->inv0[0]) /
+        fabs(w->inv0[0]);
   ++w->nrec;
 }
 
@@ -66,7 +68,8 @@ static int integrate(double p, size_t K, const double *r0, const double *s0, con
   }
   specot_flow_gaussian_modal model;
   specot_flow_gaussian_modal_init(&model, p, K, beta);
-  const specot_ode_system sys = {specot_flow_gaussian_modal_rhs, specot_flow_gaussian_modal_clip, &model};
+  const specot_ode_system sys = {specot_flow_gaussian_modal_rhs, specot_flow_gaussian_modal_clip,
+                                 &model};
   double y[4];
   for (size_t k = 0; k < K; ++k) {
     y[k] = s0[k] + r0[k];
@@ -110,7 +113,8 @@ static int plot_leaves(const paper_run *run, double p, recorder tracks[NSTART]) 
   int group[NLEAF + NSTART];
   for (int l = 0; l < NLEAF; ++l) {
     const double sref = TARGET_1D + 0.08 + (2.8 - 0.12 - TARGET_1D - 0.08) * l / (NLEAF - 1.0);
-    const double level = specot_flow_gaussian_modal_invariant(p, sref + TARGET_1D, sref - TARGET_1D);
+    const double level =
+        specot_flow_gaussian_modal_invariant(p, sref + TARGET_1D, sref - TARGET_1D);
     double *rr = buf + 2 * l * LEAF_PTS, *ss = rr + LEAF_PTS;
     for (int i = 0; i < LEAF_PTS; ++i) {
       rr[i] = -1.9 + 3.8 * i / (LEAF_PTS - 1.0);
@@ -186,10 +190,12 @@ int paper_gaussians(const paper_run *run, cli_json *j) {
     for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), drift1[k]);
     cli_json_end_object(j);
     cli_json_begin_object(j, "final_r");
-    for (int k = 0; k < NP; ++k) cli_json_array(j, paper_pkey(PS[k], key, sizeof key), final_r[k], NSTART);
+    for (int k = 0; k < NP; ++k)
+      cli_json_array(j, paper_pkey(PS[k], key, sizeof key), final_r[k], NSTART);
     cli_json_end_object(j);
     cli_json_begin_object(j, "final_s");
-    for (int k = 0; k < NP; ++k) cli_json_array(j, paper_pkey(PS[k], key, sizeof key), final_s[k], NSTART);
+    for (int k = 0; k < NP; ++k)
+      cli_json_array(j, paper_pkey(PS[k], key, sizeof key), final_s[k], NSTART);
     cli_json_end_object(j);
     cli_json_begin_object(j, "two_mode_max_invariant_drift");
     for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), drift2[k]);
@@ -208,8 +214,9 @@ int paper_gaussians(const paper_run *run, cli_json *j) {
     for (int k = 0; k < NP; ++k) {
       snprintf(labels[k], sizeof labels[k], "p = %s", paper_pkey(PS[k], key, sizeof key));
       for (int s = 0; s < NSTART; ++s)
-        ser[k * NSTART + s] = (cli_series){one[k][s].r, one[k][s].s, one[k][s].nrec, s ? NULL : labels[k]},
-        group[k * NSTART + s] = k;
+        ser[k * NSTART + s] =
+            (cli_series){one[k][s].r, one[k][s].s, one[k][s].nrec, s ? NULL : labels[k]},
+                         group[k * NSTART + s] = k;
     }
     group[NP * NSTART] = 7;
     ser[NP * NSTART] = (cli_series){cone_r, cone_s, 3, "s = |r|"};
@@ -222,7 +229,8 @@ int paper_gaussians(const paper_run *run, cli_json *j) {
     for (int k = 0; k < NP && !rc; ++k)
       for (int t = 0; t < NTARGET; ++t) {
         double *a = r1 + 2 * cap * (size_t)(k * NTARGET + t), *b = a + cap;
-        for (size_t i = 0; i < two[k][t].nrec; ++i) a[i] = two[k][t].r[2 * i], b[i] = two[k][t].r[2 * i + 1];
+        for (size_t i = 0; i < two[k][t].nrec; ++i)
+          a[i] = two[k][t].r[2 * i], b[i] = two[k][t].r[2 * i + 1];
         ser[k * NTARGET + t] = (cli_series){a, b, two[k][t].nrec, t ? NULL : labels[k]};
         group[k * NTARGET + t] = k;
       }
@@ -235,7 +243,8 @@ int paper_gaussians(const paper_run *run, cli_json *j) {
     if (!rc && !tt) rc = cli_out_of_memory("paper");
     if (!rc) {
       for (size_t i = 0; i < one[0][0].nrec; ++i) tt[i] = (double)(i * every) * dt;
-      for (int k = 0; k < NP; ++k) ser[k] = (cli_series){tt, drift_t + k * cap, one[k][0].nrec, labels[k]};
+      for (int k = 0; k < NP; ++k)
+        ser[k] = (cli_series){tt, drift_t + k * cap, one[k][0].nrec, labels[k]};
       for (int k = 0; k < NP; ++k) group[k] = k;
       rc = paper_plot_curves(paper_path(run, "gaussians_drift.png", path, sizeof path),
                              "relative drift of the invariant, start (-1.5, 1.8)", "t",

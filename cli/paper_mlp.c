@@ -16,7 +16,8 @@
 
 enum { N = 1920, NEVAL = 4000, FULL_STEPS = 2000, NP = 2, NTAU = 6, NBIN = 360, SHOW_EVERY = 5 };
 static const double PS[NP] = {1.0, INFINITY}, STEP[NP] = {75.0, 50.0};
-static const double TEACHER[3][3] = {{1.0, 0.38, 0}, {1.0, 2.42, 0}, {-1.0, 4.63, 0}}; /* u, angle */
+static const double TEACHER[3][3] = {
+    {1.0, 0.38, 0}, {1.0, 2.42, 0}, {-1.0, 4.63, 0}}; /* u, angle */
 
 typedef struct mlp_run {
   double *energy; /* steps + 1: E(X_k) */
@@ -25,15 +26,17 @@ typedef struct mlp_run {
   double ratio0, eval_loss;
 } mlp_run;
 
-static double eval_loss(specot_ctx *ctx, const double *x, const double *z, const double *y, double *pred) {
+static double eval_loss(specot_ctx *ctx, const double *x, const double *z, const double *y,
+                        double *pred) {
   if (specot_flow_relu_predict(ctx, x, NULL, N, 2, z, NEVAL, pred) < 0) return NAN;
   double s = 0.0;
   for (size_t j = 0; j < NEVAL; ++j) s += (pred[j] - y[j]) * (pred[j] - y[j]);
   return 0.5 * s / NEVAL;
 }
 
-static specot_status run_flow(const paper_run *run, specot_ctx *ctx, const specot_flow_objective *obj,
-                              const double *x0, int k, size_t steps, mlp_run *r) {
+static specot_status run_flow(const paper_run *run, specot_ctx *ctx,
+                              const specot_flow_objective *obj, const double *x0, int k,
+                              size_t steps, mlp_run *r) {
   specot_flow_opts o;
   specot_flow_opts_init(&o);
   o.p = PS[k], o.dt = STEP[k] / N, o.max_step = 0.2, o.clamp = 30.0;
@@ -50,7 +53,8 @@ static specot_status run_flow(const paper_run *run, specot_ctx *ctx, const speco
     r->energy[s] = dg.energy;
     if (s % r->every == 0 || s == steps)
       memcpy(r->snaps + 3 * N * r->nsnap++, specot_flow_particles(flow), 3 * N * sizeof(double));
-    if (s % 500 == 0) paper_note(run, "p = %s: step %zu, energy %.6g", k ? "inf" : "1", s, dg.energy);
+    if (s % 500 == 0)
+      paper_note(run, "p = %s: step %zu, energy %.6g", k ? "inf" : "1", s, dg.energy);
   }
   specot_flow_free(flow);
   return st;
@@ -92,11 +96,12 @@ static int figures(const paper_run *run, mlp_run runs[NP], size_t steps) {
   double *tau = malloc((steps + 1) * sizeof *tau);
   if (!tau) return cli_out_of_memory("paper");
   for (size_t s = 0; s <= steps; ++s) tau[s] = (double)s / FULL_STEPS;
-  const cli_series es[NP] = {{tau, runs[0].energy, steps + 1, "p = 1"}, {tau, runs[1].energy, steps + 1, "p = inf"}};
+  const cli_series es[NP] = {{tau, runs[0].energy, steps + 1, "p = 1"},
+                             {tau, runs[1].energy, steps + 1, "p = inf"}};
   const int group[NP + 2] = {0, 1, 2, 3};
   rc = paper_plot_curves(paper_path(run, "mlp_energy.png", path, sizeof path),
-                         "ReLU teacher-student: training energy", "normalized time t / T_p", "energy", es,
-                         group, NP, 1);
+                         "ReLU teacher-student: training energy", "normalized time t / T_p",
+                         "energy", es, group, NP, 1);
   free(tau);
   /* trajectories in (|u| v1, |u| v2), coloured by time, teacher rays dotted */
   const size_t shown = (N + SHOW_EVERY - 1) / SHOW_EVERY;
@@ -105,17 +110,20 @@ static int figures(const paper_run *run, mlp_run runs[NP], size_t steps) {
   double radius = 0.0;
   for (int k = 0; k < NP && !rc; ++k)
     for (size_t i = 0; i < N * runs[k].nsnap; ++i)
-      radius = fmax(radius, fabs(runs[k].snaps[3 * i]) * hypot(runs[k].snaps[3 * i + 1], runs[k].snaps[3 * i + 2]));
+      radius = fmax(radius, fabs(runs[k].snaps[3 * i]) *
+                                hypot(runs[k].snaps[3 * i + 1], runs[k].snaps[3 * i + 2]));
   for (int t = 0; t < 3; ++t)
     for (int i = 0; i < 60; ++i)
       rays[2 * (60 * t + i)] = radius * i / 59.0 * cos(TEACHER[t][1]),
-                     rays[2 * (60 * t + i) + 1] = radius * i / 59.0 * sin(TEACHER[t][1]);
+                         rays[2 * (60 * t + i) + 1] = radius * i / 59.0 * sin(TEACHER[t][1]);
   for (int k = 0; k < NP && !rc; ++k) {
     reduced_tracks(&runs[k], xy);
     const paper_points sets[1] = {{rays, 180, 0, 0, 0, 0.4}};
     snprintf(file, sizeof file, "mlp_trajectories_p%s.png", paper_pkey(PS[k], key, sizeof key));
-    snprintf(title, sizeof title, "(|u| v1, |u| v2), p = %s, blue -> red along each path; teacher rays", key);
-    rc = paper_plot_tracks(paper_path(run, file, path, sizeof path), title, xy, runs[k].nsnap, shown, 2, sets, 1);
+    snprintf(title, sizeof title,
+             "(|u| v1, |u| v2), p = %s, blue -> red along each path; teacher rays", key);
+    rc = paper_plot_tracks(paper_path(run, file, path, sizeof path), title, xy, runs[k].nsnap,
+                           shown, 2, sets, 1);
   }
   free(xy);
   /* angular densities at tau = 0, .2, ..., 1 of the run */
@@ -127,10 +135,12 @@ static int figures(const paper_run *run, mlp_run runs[NP], size_t steps) {
     for (int k = 0; k < NP; ++k) angular_density(runs[k].snaps + 3 * N * snap, dens + k * NBIN);
     const cli_series hs[NP] = {{theta, dens, NBIN, "p = 1"}, {theta, dens + NBIN, NBIN, "p = inf"}};
     snprintf(file, sizeof file, "mlp_angles_%d.png", m);
-    snprintf(title, sizeof title, "angle of v, weights |u| |v| (bandwidth 0.1), snapshot %d of %d (teacher 0.38, 2.42, 4.63)",
-             m, NTAU - 1);
-    rc = paper_plot_curves(paper_path(run, file, path, sizeof path), title, "angle (rad)", "density", hs, group,
-                           NP, 0);
+    snprintf(
+        title, sizeof title,
+        "angle of v, weights |u| |v| (bandwidth 0.1), snapshot %d of %d (teacher 0.38, 2.42, 4.63)",
+        m, NTAU - 1);
+    rc = paper_plot_curves(paper_path(run, file, path, sizeof path), title, "angle (rad)",
+                           "density", hs, group, NP, 0);
   }
   free(dens);
   return rc;
@@ -157,7 +167,9 @@ int paper_mlp(const paper_run *run, cli_json *j) {
     runs[k] = (mlp_run){buf + k * (steps + 1 + nsnap_max * 3 * N), NULL, 0, every, 0, 0};
     runs[k].snaps = runs[k].energy + steps + 1;
     st = run_flow(run, ctx, &obj, x0, k, steps, &runs[k]);
-    if (st >= 0) runs[k].eval_loss = eval_loss(ctx, runs[k].snaps + 3 * N * (runs[k].nsnap - 1), zev, yev, pred);
+    if (st >= 0)
+      runs[k].eval_loss =
+          eval_loss(ctx, runs[k].snaps + 3 * N * (runs[k].nsnap - 1), zev, yev, pred);
   }
   specot_flow_objective_free(&obj);
   int rc = st < 0 ? cli_report("paper", ctx, st) : CLI_EXIT_OK;
@@ -169,13 +181,16 @@ int paper_mlp(const paper_run *run, cli_json *j) {
     cli_json_num(j, "initial_dissipation_ratio", runs[0].ratio0);
     cli_json_num(j, "initial_eval_loss", eval_loss(ctx, x0, zev, yev, pred));
     cli_json_begin_object(j, "final_energy");
-    for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps]);
+    for (int k = 0; k < NP; ++k)
+      cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps]);
     cli_json_end_object(j);
     cli_json_begin_object(j, "notebook_final_train_loss"); /* the loss before the last step */
-    for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps - 1]);
+    for (int k = 0; k < NP; ++k)
+      cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps - 1]);
     cli_json_end_object(j);
     cli_json_begin_object(j, "final_eval_loss");
-    for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].eval_loss);
+    for (int k = 0; k < NP; ++k)
+      cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].eval_loss);
     cli_json_end_object(j);
     /* the training energy every 10 steps (E(X_0), E(X_10), ...) */
     double *trace = malloc((steps / 10 + 1) * sizeof *trace);

@@ -96,8 +96,11 @@ int paper_mmd(const paper_run *run, cli_json *j) {
   specot_flow_objective_free(&obj);
   int rc = st < 0 ? cli_report("paper", ctx, st) : CLI_EXIT_OK;
   char path[4200], key[16];
-  if (!rc) rc = cli_write_array("paper", paper_path(run, "mmd_target.npy", path, sizeof path), Y, N, 2, 2);
-  if (!rc) rc = cli_write_array("paper", paper_path(run, "mmd_source.npy", path, sizeof path), X0, N, 2, 2);
+  if (!rc)
+    rc = cli_write_array("paper", paper_path(run, "mmd_target.npy", path, sizeof path), Y, N, 2, 2);
+  if (!rc)
+    rc =
+        cli_write_array("paper", paper_path(run, "mmd_source.npy", path, sizeof path), X0, N, 2, 2);
   if (!rc) {
     cli_json_int(j, "particles", N);
     cli_json_int(j, "steps", (long long)steps);
@@ -106,10 +109,13 @@ int paper_mmd(const paper_run *run, cli_json *j) {
     for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), STEP[k]);
     cli_json_end_object(j);
     cli_json_begin_object(j, "final_mmd2");
-    for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps]);
+    for (int k = 0; k < NP; ++k)
+      cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps]);
     cli_json_end_object(j);
-    cli_json_begin_object(j, "notebook_final_loss"); /* the notebook prints the loss before the last step */
-    for (int k = 0; k < NP; ++k) cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps - 1]);
+    cli_json_begin_object(
+        j, "notebook_final_loss"); /* the notebook prints the loss before the last step */
+    for (int k = 0; k < NP; ++k)
+      cli_json_num(j, paper_pkey(PS[k], key, sizeof key), runs[k].energy[steps - 1]);
     cli_json_end_object(j);
     double *trace = malloc((steps / 10 + 1) * sizeof *trace); /* E(X_0), E(X_10), ... */
     if (!trace) rc = cli_out_of_memory("paper");
@@ -122,14 +128,16 @@ int paper_mmd(const paper_run *run, cli_json *j) {
     free(trace);
     const paper_points target = {Y, N, 150, 180, 235, 0.7};
     for (int k = 0; k < NP && !rc; ++k) {
-      const paper_points sets[3] = {target,
-                                    {runs[k].snaps, N, 214, 39, 40, 0.6},
-                                    {runs[k].snaps + 2 * N * (runs[k].nsnap - 1), N, 31, 70, 200, 0.6}};
+      const paper_points sets[3] = {
+          target,
+          {runs[k].snaps, N, 214, 39, 40, 0.6},
+          {runs[k].snaps + 2 * N * (runs[k].nsnap - 1), N, 31, 70, 200, 0.6}};
       char file[64], title[96];
       snprintf(file, sizeof file, "mmd_trajectories_p%s.png", paper_pkey(PS[k], key, sizeof key));
-      snprintf(title, sizeof title, "MMD flow p = %s: source (red) to final (blue), target (light)", key);
-      rc = paper_plot_tracks(paper_path(run, file, path, sizeof path), title, runs[k].snaps, runs[k].nsnap,
-                             N, 0, sets, 3);
+      snprintf(title, sizeof title, "MMD flow p = %s: source (red) to final (blue), target (light)",
+               key);
+      rc = paper_plot_tracks(paper_path(run, file, path, sizeof path), title, runs[k].snaps,
+                             runs[k].nsnap, N, 0, sets, 3);
     }
     double *tn = malloc((steps + 1) * sizeof *tn);
     if (!rc && !tn) rc = cli_out_of_memory("paper");
@@ -139,7 +147,8 @@ int paper_mmd(const paper_run *run, cli_json *j) {
                                   {tn, runs[1].energy, steps + 1, "p = inf"}};
       const int group[NP] = {0, 1};
       rc = paper_plot_curves(paper_path(run, "mmd_error_decay.png", path, sizeof path),
-                             "MMD^2 decay, p = 1 vs p = inf", "normalized time", "MMD^2", ser, group, NP, 1);
+                             "MMD^2 decay, p = 1 vs p = inf", "normalized time", "MMD^2", ser,
+                             group, NP, 1);
     }
     free(tn);
   }

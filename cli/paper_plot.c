@@ -89,7 +89,8 @@ int paper_plot_panels(const char *path, const paper_panel *panels, int npanels, 
   if (npanels > 16) npanels = 16;
   for (int k = 0; k < npanels; ++k) {
     b[k] = (box){INFINITY, -INFINITY, INFINITY, -INFINITY};
-    for (int s = 0; s < panels[k].nsets; ++s) grow(&b[k], panels[k].sets[s].xy, panels[k].sets[s].n);
+    for (int s = 0; s < panels[k].nsets; ++s)
+      grow(&b[k], panels[k].sets[s].xy, panels[k].sets[s].n);
     if (b[k].xlo <= b[k].xhi) span = fmax(span, fmax(b[k].xhi - b[k].xlo, b[k].yhi - b[k].ylo));
     const size_t mk = max_points(panels[k].sets, panels[k].nsets);
     if (mk > m) m = mk;
@@ -124,8 +125,8 @@ int paper_plot_panels(const char *path, const paper_panel *panels, int npanels, 
   return rc;
 }
 
-int paper_plot_tracks(const char *path, const char *title, const double *xy, size_t nsnap,
-                      size_t n, int colour_by_time, const paper_points *sets, int nsets) {
+int paper_plot_tracks(const char *path, const char *title, const double *xy, size_t nsnap, size_t n,
+                      int colour_by_time, const paper_points *sets, int nsets) {
   box b = {INFINITY, -INFINITY, INFINITY, -INFINITY};
   grow(&b, xy, nsnap * n);
   for (int s = 0; s < nsets; ++s) grow(&b, sets[s].xy, sets[s].n);
@@ -159,7 +160,8 @@ int paper_plot_tracks(const char *path, const char *title, const double *xy, siz
       if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(c[0]) || !isfinite(c[1])) continue;
       const double len = hypot(c[0] - a[0], c[1] - a[1]);
       if (colour_by_time == 2)
-        plcol1(total > 0 ? (run + 0.5 * len) / total : (double)t / (double)(nsnap > 2 ? nsnap - 2 : 1));
+        plcol1(total > 0 ? (run + 0.5 * len) / total
+                         : (double)t / (double)(nsnap > 2 ? nsnap - 2 : 1));
       else if (colour_by_time)
         plcol1((double)t / (double)(nsnap > 2 ? nsnap - 2 : 1));
       run += len;
@@ -174,7 +176,7 @@ int paper_plot_tracks(const char *path, const char *title, const double *xy, siz
   return rc;
 }
 
-static const int palette[][3] = {{31, 119, 180}, {214, 39, 40}, {44, 160, 44}, {255, 127, 14},
+static const int palette[][3] = {{31, 119, 180},  {214, 39, 40}, {44, 160, 44},   {255, 127, 14},
                                  {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {23, 190, 207}};
 
 static double yvalue(double y, int logy) {

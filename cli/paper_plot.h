@@ -34,8 +34,8 @@ int paper_plot_panels(const char *path, const paper_panel *panels, int npanels, 
  * by snapshot index (colour_by_time = 1) or by the fraction of the track's
  * arclength travelled (2, the notebook's colouring), grey otherwise (0); then
  * the point sets on top.  Equal aspect. */
-int paper_plot_tracks(const char *path, const char *title, const double *xy, size_t nsnap,
-                      size_t n, int colour_by_time, const paper_points *sets, int nsets);
+int paper_plot_tracks(const char *path, const char *title, const double *xy, size_t nsnap, size_t n,
+                      int colour_by_time, const paper_points *sets, int nsets);
 
 #endif
 

@@ -94,8 +94,9 @@ static double occupancy_threshold(const double *grey, const unsigned char *valid
   for (int k = 0; k <= 512; ++k) {
     cum += hist[k];
     const double cover = nvalid ? (double)cum / (double)nvalid : 0.0;
-    const double dist = (cover >= 0.25 && cover <= 0.50) ? fabs(cover - 0.35) - 1.0 /* in band first */
-                                                          : fmin(fabs(cover - 0.25), fabs(cover - 0.50));
+    const double dist = (cover >= 0.25 && cover <= 0.50)
+                            ? fabs(cover - 0.35) - 1.0 /* in band first */
+                            : fmin(fabs(cover - 0.25), fabs(cover - 0.50));
     if (dist < best_dist) best_dist = dist, best = k / 512.0;
   }
   return best;
@@ -131,8 +132,10 @@ int paper_image_sample(const char *path, size_t n, specot_rng *rng, double scale
     const double thr = occupancy_threshold(grey, valid, npix);
     for (size_t i = 0; i < npix; ++i) dark += valid[i] && grey[i] <= thr;
     if (dark < n) {
-      fprintf(stderr, "specot paper: error: image '%s' has %zu dark pixels, fewer than the %zu points asked\n",
-              path, dark, n);
+      fprintf(
+          stderr,
+          "specot paper: error: image '%s' has %zu dark pixels, fewer than the %zu points asked\n",
+          path, dark, n);
       rc = CLI_EXIT_INPUT;
     }
     if (!rc && !(cand = malloc(2 * dark * sizeof *cand))) rc = cli_out_of_memory("paper");

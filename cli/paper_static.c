@@ -52,7 +52,8 @@ static double top_eig2(const double S[4], double q[2]) {
 }
 
 /* Sigma(perm) = (1/n) sum_i (y_perm(i) - x_i)(...)^T */
-static void sigma_perm(const double *X, const double *Y, const size_t *perm, size_t n, double S[4]) {
+static void sigma_perm(const double *X, const double *Y, const size_t *perm, size_t n,
+                       double S[4]) {
   memset(S, 0, 4 * sizeof *S);
   for (size_t i = 0; i < n; ++i) {
     const double dx = Y[2 * perm[i]] - X[2 * i], dy = Y[2 * perm[i] + 1] - X[2 * i + 1];
@@ -94,7 +95,8 @@ static specot_status run_heuristic(specot_ctx *ctx, specot_ot_emd_ws *ws, const 
     const double lam = top_eig2(S, qn);
     h->iterations = it + 1;
     if (lam < h->cost) h->cost = lam, memcpy(h->perm, scratch, n * sizeof *scratch);
-    if (hypot(qn[0] - q[0], qn[1] - q[1]) < 1e-10 || hypot(qn[0] + q[0], qn[1] + q[1]) < 1e-10) break;
+    if (hypot(qn[0] - q[0], qn[1] - q[1]) < 1e-10 || hypot(qn[0] + q[0], qn[1] + q[1]) < 1e-10)
+      break;
     q[0] = qn[0], q[1] = qn[1];
   }
   return SPECOT_OK;
@@ -103,8 +105,9 @@ static specot_status run_heuristic(specot_ctx *ctx, specot_ot_emd_ws *ws, const 
 /* Pairing picture with at most SHOWN of the plan's entries (evenly spaced in
  * the row-sorted plan, as the notebook shows 180 of its pairs) over all points. */
 enum { SHOWN = 180 };
-static int plot_pairing(const char *path, const char *title, const double *X, const double *Y, size_t n,
-                        const size_t *rows, const size_t *cols, const double *mass, size_t nnz) {
+static int plot_pairing(const char *path, const char *title, const double *X, const double *Y,
+                        size_t n, const size_t *rows, const size_t *cols, const double *mass,
+                        size_t nnz) {
   size_t r[SHOWN], c[SHOWN];
   double m[SHOWN];
   if (nnz <= SHOWN) return cli_plot_coupling(path, title, X, n, Y, n, rows, cols, mass, nnz);
@@ -131,7 +134,8 @@ static int plot_interp(const paper_run *run, const char *file, const char *what,
   for (int k = 0; k < NT; ++k) {
     const double t = k / (NT - 1.0);
     specot_spectral_geodesic(ctx, X, n, Y, n, 2, rows, cols, mass, nnz, t, Z + 2 * nnz * k, w);
-    pts[k] = (paper_points){Z + 2 * nnz * k, nnz, (int)(30 + 200 * t), 40, (int)(230 - 200 * t), 0.5};
+    pts[k] =
+        (paper_points){Z + 2 * nnz * k, nnz, (int)(30 + 200 * t), 40, (int)(230 - 200 * t), 0.5};
     snprintf(titles[k], sizeof titles[k], "%s%st = %.2f", k ? "" : what, k ? "" : ", ", t);
     panels[k] = (paper_panel){titles[k], &pts[k], 1};
   }
@@ -187,8 +191,8 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
       cost1 = S[0] + S[3];
       const size_t nnz = specot_ot_emd_plan(ows, rows, cols, mass);
       snprintf(file, sizeof file, "static_%s_pairing_p1.png", ps->name);
-      rc = plot_pairing(paper_path(run, file, path, sizeof path), "p = 1 (assignment = W_2)", X, Y, n, rows,
-                        cols, mass, nnz);
+      rc = plot_pairing(paper_path(run, file, path, sizeof path), "p = 1 (assignment = W_2)", X, Y,
+                        n, rows, cols, mass, nnz);
       snprintf(file, sizeof file, "static_%s_interp_p1.png", ps->name);
       if (!rc) rc = plot_interp(run, file, "p = 1", X, Y, n, rows, cols, mass, nnz);
     }
@@ -200,11 +204,13 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
     specot_spectral_result res;
     st = specot_spectral_solve(ctx, sws, &g, X, NULL, Y, NULL, &o, &res);
     if (st >= 0) {
-      cert = res.squared_cost, lb = res.lower_bound, cert_nnz = res.plan_nnz, ot_calls = res.ot_calls;
+      cert = res.squared_cost, lb = res.lower_bound, cert_nnz = res.plan_nnz,
+      ot_calls = res.ot_calls;
       cli_warn("paper", ctx, st);
       snprintf(file, sizeof file, "static_%s_pairing_pinf_certified.png", ps->name);
-      rc = plot_pairing(paper_path(run, file, path, sizeof path), "p = inf, certified W_inf plan (may split mass)",
-                        X, Y, n, res.plan_rows, res.plan_cols, res.plan_mass, res.plan_nnz);
+      rc = plot_pairing(paper_path(run, file, path, sizeof path),
+                        "p = inf, certified W_inf plan (may split mass)", X, Y, n, res.plan_rows,
+                        res.plan_cols, res.plan_mass, res.plan_nnz);
       snprintf(file, sizeof file, "static_%s_interp_pinf_certified.png", ps->name);
       if (!rc)
         rc = plot_interp(run, file, "p = inf certified", X, Y, n, res.plan_rows, res.plan_cols,
@@ -216,8 +222,8 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
     if (st >= 0) {
       for (size_t i = 0; i < n; ++i) rows[i] = i, cols[i] = perm[i], mass[i] = 1.0 / (double)n;
       snprintf(file, sizeof file, "static_%s_pairing_pinf_heuristic.png", ps->name);
-      rc = plot_pairing(paper_path(run, file, path, sizeof path), "p = inf, the paper's permutation heuristic", X,
-                        Y, n, rows, cols, mass, n);
+      rc = plot_pairing(paper_path(run, file, path, sizeof path),
+                        "p = inf, the paper's permutation heuristic", X, Y, n, rows, cols, mass, n);
       snprintf(file, sizeof file, "static_%s_interp_pinf_heuristic.png", ps->name);
       if (!rc) rc = plot_interp(run, file, "p = inf heuristic", X, Y, n, rows, cols, mass, n);
     }
@@ -245,8 +251,8 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
     cli_json_int(j, "certified_ot_calls", (long long)ot_calls);
     cli_json_int(j, "heuristic_iterations", (long long)h.iterations);
     cli_json_end_object(j);
-    paper_note(run, "%s: p=1 %.6g, p=inf certified %.6g (LB %.6g, %zu nonzeros), heuristic %.6g", ps->name,
-               cost1, cert, lb, cert_nnz, h.cost);
+    paper_note(run, "%s: p=1 %.6g, p=inf certified %.6g (LB %.6g, %zu nonzeros), heuristic %.6g",
+               ps->name, cost1, cert, lb, cert_nnz, h.cost);
   }
   specot_spectral_ws_free(sws);
   specot_ot_emd_ws_free(ows);
@@ -257,14 +263,18 @@ static int run_pair(const paper_run *run, const pair_spec *ps, size_t n, cli_jso
 
 int paper_static(const paper_run *run, cli_json *j) {
   const size_t n = run->quick ? 150 : 700;
-  pair_spec pairs[MAX_PAIRS] = {{"annulus-twodisks", "annulus", "two-disks", 0, 0, 1.55, NULL, NULL, 0},
-                                {"cross-heart", "cross", "heart", 0, 0, 1.45, NULL, NULL, 0},
-                                {"two-point-cross", NULL, NULL, 0, 0, 1.0, CROSS_X, CROSS_Y, 2}};
+  pair_spec pairs[MAX_PAIRS] = {
+      {"annulus-twodisks", "annulus", "two-disks", 0, 0, 1.55, NULL, NULL, 0},
+      {"cross-heart", "cross", "heart", 0, 0, 1.45, NULL, NULL, 0},
+      {"two-point-cross", NULL, NULL, 0, 0, 1.0, CROSS_X, CROSS_Y, 2}};
   int npairs = MAX_PAIRS;
   if (run->nimages == 1)
-    pairs[0] = (pair_spec){"image-annulus", run->images[0], "annulus", 1, 0, 1.55, NULL, NULL, 0}, npairs = 1;
+    pairs[0] = (pair_spec){"image-annulus", run->images[0], "annulus", 1, 0, 1.55, NULL, NULL, 0},
+    npairs = 1;
   else if (run->nimages == 2)
-    pairs[0] = (pair_spec){"image-image", run->images[0], run->images[1], 1, 1, 1.55, NULL, NULL, 0}, npairs = 1;
+    pairs[0] =
+        (pair_spec){"image-image", run->images[0], run->images[1], 1, 1, 1.55, NULL, NULL, 0},
+    npairs = 1;
   cli_json_int(j, "points", (long long)n);
   cli_json_begin_object(j, "pairs");
   int rc = CLI_EXIT_OK;

@@ -42,9 +42,9 @@ typedef void (*specot_ode_clip_fn)(void *data, double *y, size_t n);
 typedef int (*specot_ode_observe_fn)(void *data, size_t k, double t, const double *y, size_t n);
 
 typedef struct specot_ode_system {
-  specot_ode_rhs_fn rhs;         /* required */
-  specot_ode_clip_fn clip;       /* NULL = none */
-  void *data;                    /* passed to rhs and clip */
+  specot_ode_rhs_fn rhs;   /* required */
+  specot_ode_clip_fn clip; /* NULL = none */
+  void *data;              /* passed to rhs and clip */
 } specot_ode_system;
 
 typedef struct specot_ode_ws specot_ode_ws;

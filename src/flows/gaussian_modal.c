@@ -28,10 +28,11 @@ specot_status specot_flow_gaussian_modal_rhs(void *data, specot_ctx *ctx, double
   if (!m || !y || !dydt || !m->target)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "gaussian modal: NULL model, target or state");
   if (!(m->p >= 1.0) || m->modes == 0 || n != 2 * m->modes || !(m->floor >= 0.0))
-    return specot__fail(ctx, SPECOT_ERR_INVALID,
-                        "gaussian modal: need p >= 1, modes >= 1, a state of 2 * modes = %zu entries "
-                        "(got %zu) and floor >= 0",
-                        2 * m->modes, n);
+    return specot__fail(
+        ctx, SPECOT_ERR_INVALID,
+        "gaussian modal: need p >= 1, modes >= 1, a state of 2 * modes = %zu entries "
+        "(got %zu) and floor >= 0",
+        2 * m->modes, n);
   const size_t K = m->modes;
   const double q = dual_exponent(m->p);
   /* norm = sum_k |2 err_k|^q (a_k^{q/2} + b_k^{q/2}); pref = norm^{(2-q)/q} */

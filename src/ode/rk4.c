@@ -87,8 +87,8 @@ static specot_status check(specot_ctx *ctx, const specot_ode_ws *ws, const speco
   if (!ws || !sys || !sys->rhs || !y)
     return specot__fail(ctx, SPECOT_ERR_INVALID, "ode: NULL workspace, system, rhs or state");
   if (!isfinite(t) || !isfinite(h) || h == 0.0)
-    return specot__fail(ctx, SPECOT_ERR_INVALID, "ode: need finite t and a finite non-zero step (t = %g, h = %g)",
-                        t, h);
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "ode: need finite t and a finite non-zero step (t = %g, h = %g)", t, h);
   if (!specot__all_finite(y, ws->n))
     return specot__fail(ctx, SPECOT_ERR_INVALID, "ode: the initial state has a non-finite entry");
   return SPECOT_OK;

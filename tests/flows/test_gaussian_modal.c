@@ -32,9 +32,11 @@ static void test_rhs_by_hand(void **state) {
   const double q = 4.0 / 3.0, p2 = sqrt(pow(5.0, q) * (pow(0.3, q / 2) + pow(3.3, q / 2)));
   assert_close(f[0], 10.0 * p2 * pow(0.3, q / 2), 1e-13, 0.0);
   /* the leaves */
-  assert_close(specot_flow_gaussian_modal_invariant(1.0, 0.3, 3.3), 1.8 * 1.8 - 1.5 * 1.5, 1e-14, 0);
+  assert_close(specot_flow_gaussian_modal_invariant(1.0, 0.3, 3.3), 1.8 * 1.8 - 1.5 * 1.5, 1e-14,
+               0);
   assert_close(specot_flow_gaussian_modal_invariant(INFINITY, 4.0, 9.0), 5.0, 1e-15, 0);
-  assert_close(specot_flow_gaussian_modal_invariant(2.0, 8.0, 27.0), 2.0 + 3.0, 1e-14, 0); /* rho 1/3 */
+  assert_close(specot_flow_gaussian_modal_invariant(2.0, 8.0, 27.0), 2.0 + 3.0, 1e-14,
+               0); /* rho 1/3 */
   assert_true(isnan(specot_flow_gaussian_modal_invariant(0.5, 1.0, 1.0)));
   assert_true(isnan(specot_flow_gaussian_modal_invariant(2.0, -1.0, 1.0)));
 }
@@ -78,10 +80,13 @@ static void test_leaves_conserved(void **state) {
       double drift[2];
       for (int h = 0; h < 2; ++h) {
         double y[2] = {starts[s][1] + starts[s][0], starts[s][1] - starts[s][0]};
-        watch w = {ps[k], specot_flow_gaussian_modal_invariant(ps[k], y[0], y[1]), 0.0, INFINITY, 0, 1, &beta};
+        watch w = {
+            ps[k], specot_flow_gaussian_modal_invariant(ps[k], y[0], y[1]), 0.0, INFINITY, 0, 1,
+            &beta};
         const size_t steps = h ? 36000 : 18000;
-        assert_int_equal(specot_ode_rk4(NULL, ws, &sys, 0.0, 18.0 / (double)steps, steps, y, observe, &w, NULL),
-                         SPECOT_OK);
+        assert_int_equal(
+            specot_ode_rk4(NULL, ws, &sys, 0.0, 18.0 / (double)steps, steps, y, observe, &w, NULL),
+            SPECOT_OK);
         assert_int_equal(w.rises, 0);
         assert_true(w.last_residual < 1e-4); /* moving to r = 1 */
         drift[h] = w.drift;
@@ -100,7 +105,8 @@ static void test_two_mode_floor(void **state) {
   const double beta[2] = {-1.25, -0.65};
   specot_flow_gaussian_modal m;
   specot_flow_gaussian_modal_init(&m, INFINITY, 2, beta);
-  const specot_ode_system sys = {specot_flow_gaussian_modal_rhs, specot_flow_gaussian_modal_clip, &m};
+  const specot_ode_system sys = {specot_flow_gaussian_modal_rhs, specot_flow_gaussian_modal_clip,
+                                 &m};
   specot_ode_ws *ws = specot_ode_ws_alloc(NULL, 4);
   double y[4] = {0.1, 10.0, 0.1, 10.0};
   const double i1 = specot_flow_gaussian_modal_invariant(INFINITY, y[0], y[2]);

@@ -30,8 +30,9 @@ static double oscillator_error(size_t steps) {
   const specot_ode_system sys = {oscillator, NULL, NULL};
   double y[2] = {1.0, 0.0};
   const double T = 2.0;
-  assert_int_equal(specot_ode_rk4(NULL, ws, &sys, 0.0, T / (double)steps, steps, y, NULL, NULL, NULL),
-                   SPECOT_OK);
+  assert_int_equal(
+      specot_ode_rk4(NULL, ws, &sys, 0.0, T / (double)steps, steps, y, NULL, NULL, NULL),
+      SPECOT_OK);
   specot_ode_ws_free(ws);
   return hypot(y[0] - cos(T), y[1] + sin(T));
 }
@@ -41,8 +42,9 @@ static double growth_error(size_t steps) {
   const specot_ode_system sys = {growth, NULL, NULL};
   double y = 1.0;
   const double T = 1.5;
-  assert_int_equal(specot_ode_rk4(NULL, ws, &sys, 0.0, T / (double)steps, steps, &y, NULL, NULL, NULL),
-                   SPECOT_OK);
+  assert_int_equal(
+      specot_ode_rk4(NULL, ws, &sys, 0.0, T / (double)steps, steps, &y, NULL, NULL, NULL),
+      SPECOT_OK);
   specot_ode_ws_free(ws);
   return fabs(y - exp(0.5 * T * T));
 }
