@@ -89,20 +89,37 @@ static void angular_density(const double *x, double *dens) {
     for (int b = 0; b < NBIN; ++b) dens[b] /= total;
 }
 
-static int figures(const paper_run *run, mlp_run runs[NP], size_t steps) {
+/* Energy (every step) and eval-set loss (every snapshot) against t / T_p, T_p the
+ * full 2000-step horizon. */
+static int plot_energy(const paper_run *run, specot_ctx *ctx, mlp_run runs[NP], size_t steps,
+                       const double *zev, const double *yev, double *pred) {
+  const size_t ns = runs[0].nsnap;
+  double *tau = malloc((steps + 1 + 2 * ns + NP * ns) * sizeof *tau);
+  if (!tau) return cli_out_of_memory("paper");
+  double *tsnap = tau + steps + 1, *ev = tsnap + ns;
+  for (size_t s = 0; s <= steps; ++s) tau[s] = (double)s / FULL_STEPS;
+  for (size_t t = 0; t < ns; ++t)
+    tsnap[t] = fmin((double)(t * runs[0].every), (double)steps) / FULL_STEPS;
+  for (int k = 0; k < NP; ++k)
+    for (size_t t = 0; t < runs[k].nsnap; ++t)
+      ev[k * ns + t] = eval_loss(ctx, runs[k].snaps + 3 * N * t, zev, yev, pred);
+  const cli_series es[2 * NP] = {{tau, runs[0].energy, steps + 1, "p = 1 (train)"},
+                                 {tau, runs[1].energy, steps + 1, "p = inf (train)"},
+                                 {tsnap, ev, runs[0].nsnap, "p = 1 (eval)"},
+                                 {tsnap, ev + ns, runs[1].nsnap, "p = inf (eval)"}};
+  const int group[2 * NP] = {0, 1, 4, 3};
+  char path[4200];
+  const int rc = paper_plot_curves(paper_path(run, "mlp_energy.png", path, sizeof path),
+                                   "ReLU teacher-student: train energy and eval loss (4000 points)",
+                                   "normalized time t / T_p", "energy", es, group, 2 * NP, 1);
+  free(tau);
+  return rc;
+}
+
+static int figures(const paper_run *run, mlp_run runs[NP]) {
   char path[4200], file[64], key[16], title[128];
   int rc = CLI_EXIT_OK;
-  /* energy against t / T_p (T_p = the full 2000-step horizon) */
-  double *tau = malloc((steps + 1) * sizeof *tau);
-  if (!tau) return cli_out_of_memory("paper");
-  for (size_t s = 0; s <= steps; ++s) tau[s] = (double)s / FULL_STEPS;
-  const cli_series es[NP] = {{tau, runs[0].energy, steps + 1, "p = 1"},
-                             {tau, runs[1].energy, steps + 1, "p = inf"}};
-  const int group[NP + 2] = {0, 1, 2, 3};
-  rc = paper_plot_curves(paper_path(run, "mlp_energy.png", path, sizeof path),
-                         "ReLU teacher-student: training energy", "normalized time t / T_p",
-                         "energy", es, group, NP, 1);
-  free(tau);
+  const int group[NP] = {0, 1};
   /* trajectories in (|u| v1, |u| v2), coloured by time, teacher rays dotted */
   const size_t shown = (N + SHOW_EVERY - 1) / SHOW_EVERY;
   double *xy = malloc(2 * shown * runs[0].nsnap * sizeof *xy), rays[3 * 2 * 60];
@@ -208,7 +225,8 @@ int paper_mlp(const paper_run *run, cli_json *j) {
       rc = cli_write_array("paper", paper_path(run, file, path, sizeof path),
                            runs[k].snaps + 3 * N * (runs[k].nsnap - 1), N, 3, 2);
     }
-    if (!rc) rc = figures(run, runs, steps);
+    if (!rc) rc = plot_energy(run, ctx, runs, steps, zev, yev, pred);
+    if (!rc) rc = figures(run, runs);
   }
   specot_ctx_free(ctx);
   free(x0), free(pred), free(buf);
