@@ -4,7 +4,7 @@
  * n = 1920 particles (u, v1, v2); Euler on the autodiff gradient with steps
  * 75 (p = 1) and 50 (p = inf), i.e. dt = 75/n and 50/n in specot's force
  * clock; cap ||dX||_F <= 0.2, clamp [-30, 30]; 2000 steps (T_1 = 1.5e5,
- * T_inf = 1e5 in the notebook's clock).  --quick runs the first 200 steps. */
+ * T_inf = 1e5 in the notebook's clock).  --quick runs the first 100 steps. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +164,7 @@ static int figures(const paper_run *run, mlp_run runs[NP]) {
 }
 
 int paper_mlp(const paper_run *run, cli_json *j) {
-  const size_t steps = run->quick ? 200 : FULL_STEPS, every = run->quick ? 5 : 30;
+  const size_t steps = run->quick ? 100 : FULL_STEPS, every = run->quick ? 5 : 30;
   const size_t nsnap_max = steps / every + 2;
   double *x0 = malloc((3 * N + 3 * NEVAL) * sizeof *x0), *zev = x0 ? x0 + 3 * N : NULL,
          *yev = x0 ? zev + 2 * NEVAL : NULL, *pred = malloc(NEVAL * sizeof *pred);
