@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcmocka-dev
-          libsleef-dev libplplot-dev plplot-driver-cairo python3-numpy python3-scipy python3-pot
+          libsleef-dev libplplot-dev plplot-driver-cairo libpng-dev python3-numpy python3-scipy python3-pot
           python3-dev python3-pytest zlib1g-dev python3-sklearn)
 missing=()
 for p in "${packages[@]}"; do
