@@ -8,34 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot.h"
 
-static char *tmp_name(const char *path) {
-  const size_t len = strlen(path) + 32;
-  char *tmp = malloc(len);
-  if (tmp) snprintf(tmp, len, "%s.tmp%ld.png", path, (long)(rand() % 100000));
-  return tmp;
-}
-
+/* Opens a page with the shared colours plus 14, the grey of faded tracks. */
 static void begin(const char *tmp, int width, int height) {
-  plsdev("pngcairo");
-  plsfnam(tmp);
-  char geometry[64];
-  snprintf(geometry, sizeof geometry, "%dx%d", width, height);
-  plsetopt("geometry", geometry);
-  plscol0(0, 255, 255, 255);
-  plscol0(1, 0, 0, 0);
+  cli_plot_begin(tmp, width, height);
   plscol0(14, 170, 170, 170);
-  plinit();
-}
-
-static int finish(const char *tmp, const char *path) {
-  plend();
-  if (rename(tmp, path) != 0) {
-    remove(tmp);
-    fprintf(stderr, "specot paper: error: cannot write picture '%s'\n", path);
-    return CLI_EXIT_INPUT;
-  }
-  return CLI_EXIT_OK;
 }
 
 typedef struct box {
@@ -95,7 +73,7 @@ int paper_plot_panels(const char *path, const paper_panel *panels, int npanels, 
     const size_t mk = max_points(panels[k].sets, panels[k].nsets);
     if (mk > m) m = mk;
   }
-  char *tmp = tmp_name(path);
+  char *tmp = cli_plot_tmp_name(path);
   double *xs = malloc(m * sizeof *xs), *ys = malloc(m * sizeof *ys);
   if (!tmp || !xs || !ys) {
     free(tmp), free(xs), free(ys);
@@ -120,7 +98,7 @@ int paper_plot_panels(const char *path, const paper_panel *panels, int npanels, 
     for (int s = 0; s < panels[k].nsets; ++s) draw_points(&panels[k].sets[s], xs, ys);
   }
   free(xs), free(ys);
-  const int rc = finish(tmp, path);
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }
@@ -131,7 +109,7 @@ int paper_plot_tracks(const char *path, const char *title, const double *xy, siz
   grow(&b, xy, nsnap * n);
   for (int s = 0; s < nsets; ++s) grow(&b, sets[s].xy, sets[s].n);
   const size_t m = max_points(sets, nsets);
-  char *tmp = tmp_name(path);
+  char *tmp = cli_plot_tmp_name(path);
   double *xs = malloc(m * sizeof *xs), *ys = malloc(m * sizeof *ys);
   if (!tmp || !xs || !ys) {
     free(tmp), free(xs), free(ys);
@@ -171,7 +149,7 @@ int paper_plot_tracks(const char *path, const char *title, const double *xy, siz
   plwidth(1.0);
   for (int s = 0; s < nsets; ++s) draw_points(&sets[s], xs, ys);
   free(xs), free(ys);
-  const int rc = finish(tmp, path);
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }
@@ -200,7 +178,7 @@ int paper_plot_curves(const char *path, const char *title, const char *xlabel, c
   if (!(xlo < xhi)) xlo -= 0.5, xhi += 0.5;
   if (!(ylo < yhi)) ylo -= 0.5, yhi += 0.5;
   const double pad = 0.05 * (yhi - ylo);
-  char *tmp = tmp_name(path);
+  char *tmp = cli_plot_tmp_name(path);
   double *xs = malloc(maxn * sizeof *xs), *ys = malloc(maxn * sizeof *ys);
   if (!tmp || !xs || !ys) {
     free(tmp), free(xs), free(ys);
@@ -240,7 +218,7 @@ int paper_plot_curves(const char *path, const char *title, const char *xlabel, c
     }
   }
   free(xs), free(ys);
-  const int rc = finish(tmp, path);
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }
