@@ -156,13 +156,17 @@ SPECOT_API specot_status specot_flow_relu_alloc(specot_ctx *ctx, const double *z
  * Teacher: u* = (1, 1, -1), v* = (cos t, sin t), t = (0.38, 2.42, 4.63),
  * labels y = (1/3) sum_k u*_k relu(v*_k . z).  Initial particles:
  * mean(teacher) + sqrt(init_var) std(teacher) N(0,1) per coordinate
- * (population std over the 3 teacher neurons).  Our RNG is not torch's:
- * the paper's stream (torch.manual_seed(7)) cannot be reproduced bit for bit. */
+ * (population std over the 3 teacher neurons).  With torch_rng = 1 the three
+ * arrays are drawn instead by specot_torch_rng_randn after
+ * specot_torch_rng_seed(seed), one call each: the notebook's stream
+ * (torch.manual_seed(7), torch.randn), so the paper's initial state is reproduced
+ * bit for bit (initial dissipation ratio 2.5576465476583627 at seed 7). */
 typedef struct specot_flow_relu_protocol_opts {
   size_t n_train;  /* training points; default 2000 */
   size_t n_eval;   /* evaluation points drawn after the training points; default 4000 */
   uint64_t seed;   /* RNG seed; default 7 */
   double init_var; /* initial variance factor; default 0.5 */
+  int torch_rng;   /* 1: draw with the torch-compatible generator (rng.h); default 0 */
 } specot_flow_relu_protocol_opts;
 
 SPECOT_API void specot_flow_relu_protocol_opts_init(specot_flow_relu_protocol_opts *opts);
@@ -395,6 +399,84 @@ SPECOT_API void specot_muon_ws_free(specot_muon_ws *ws);
 SPECOT_API specot_status specot_muon_step(specot_ctx *ctx, const specot_muon_opts *opts,
                                           specot_muon_ws *ws, size_t rows, size_t cols, double *W,
                                           double *M, const double *G, double *update);
+
+/* ------------------------------------------------------------------------- */
+/* Mean-field attention layer (paper_experiments.md section 1)               */
+/* ------------------------------------------------------------------------- */
+/*
+ * A particle is a head x = (Q, K, V, O) in R^{4 dh dt} (d = 4 dh dt): four dh x dt
+ * matrices, row-major, in that order.  On a sequence of m tokens z_1..z_m in R^dt,
+ *   phi(z, x)_j = O^T sum_i A_ji V z_i,   A_j. = softmax_i(<Q z_j, K z_i> / sqrt(dh)),
+ * the predictor is f(z)_j = sum_h w_h phi(z, x_h)_j (w = 1/n: heads averaged), and over
+ * N sequences z_s with targets y_s (each m x dt, row-major, N x m x dt in all)
+ *   E = 1/2 mean_{s,j,b} (f(z_s)_jb - y_sjb)^2          (mean over N m dt entries),
+ *   g(x) = sum_{s,j} rho_sj . d phi(z_s, x)_j / dx,      rho = (f - y) / (N m dt),
+ * the backward pass written out (softmax: dS = A (dA - rowsum(A dA))).  Cost per
+ * evaluation O(n N (m^2 dh + m dh dt)) flops; memory O(N m dt + threads (m^2 + m dh)) plus
+ * a forward cache of n N (m^2 + 4 m dh) doubles, allocated on first use, when it fits in
+ * 64 MiB (beyond that the backward recomputes the forward).  OpenMP over sequences
+ * (forward) and heads (backward) with a fixed summation order: results do not depend
+ * on the thread count.  Copies z, y.  Errors: INVALID (sizes, non-finite), TOO_LARGE,
+ * NOMEM. */
+SPECOT_API specot_status specot_flow_attention_alloc(specot_ctx *ctx, const double *z,
+                                                     const double *y, size_t nseq, size_t m,
+                                                     size_t dt, size_t dh,
+                                                     specot_flow_objective *obj);
+
+/* Predictions f(z_s) of the heads x (n x 4 dh dt, weights w, NULL = 1/n) on nseq
+ * sequences z (nseq x m x dt) into out (nseq x m x dt). */
+SPECOT_API specot_status specot_flow_attention_predict(specot_ctx *ctx, const double *x,
+                                                       const double *w, size_t n, size_t dt,
+                                                       size_t dh, const double *z, size_t nseq,
+                                                       size_t m, double *out);
+
+/* Effective number of attended tokens: the mean over sequences, heads and query
+ * positions j of the participation ratio 1 / sum_i A_ji^2 (in [1, m]; m = uniform
+ * attention).  The notebook adds 1e-12 to the sum (a 1e-11 relative change; not here). */
+SPECOT_API specot_status specot_flow_attention_effective_tokens(specot_ctx *ctx, const double *x,
+                                                                size_t n, size_t dt, size_t dh,
+                                                                const double *z, size_t nseq,
+                                                                size_t m, double *mean);
+
+/* The paper's teacher-student protocol (generate_attention_notebook.py), torch float32
+ * draws reproduced by specot_torch_rng_randn_f32 and scaled in float32:
+ *   torch.manual_seed(data_seed): Z_train = randn(n_train, m, dt), Z_test = randn(n_test, m, dt);
+ *   teacher generator seed 7000 + 100 regime + run: Q, K = qk_scale randn(k, dh dt),
+ *     then V, O = vo_scale randn(k, dh dt) (four calls, in that order), k = teacher_heads;
+ *   student generator seed 1000 + run: X0 = init_scale randn(n, 4 dh dt);
+ *   targets Y = teacher predictor (heads averaged) on Z_train (and Z_test).
+ * The energy and forces are then computed in double precision (the notebook runs in
+ * float32: energies agree to ~1e-6 relative).  Regimes: 0 "very dense" (qk_scale 0.08),
+ * 1 "very sparse" (1.45).  The notebook's Euler protocol (not applied here): p = 1 960
+ * steps of 100, p = inf 480 steps of 180 on the autodiff gradient, i.e. dt = 100/n and
+ * 180/n in the force clock; cap ||dX||_F <= 0.45; clamp [-10, 10]. */
+typedef struct specot_flow_attention_protocol_opts {
+  int regime;           /* 0 very dense, 1 very sparse (enters the teacher seed); default set */
+  unsigned run;         /* run index (teacher and student seeds); default 0 */
+  double qk_scale;      /* teacher Q, K scale; default 0.08 (regime 0), 1.45 (regime 1) */
+  double vo_scale;      /* teacher V, O scale; default 0.65 */
+  double init_scale;    /* student X0 scale; default 0.16 */
+  size_t teacher_heads; /* k; default 5 */
+  size_t n_train;       /* training sequences N; default 32 */
+  size_t n_test;        /* test sequences drawn after them (0 = none); default 96 */
+  size_t tokens;        /* tokens per sequence m; default 16 */
+  size_t token_dim;     /* dt; default 4 */
+  size_t head_dim;      /* dh; default 3 */
+  uint64_t data_seed;   /* torch.manual_seed of the sequences; default 123 */
+} specot_flow_attention_protocol_opts;
+
+/* Defaults of the notebook for regime 0 (very dense) or 1 (very sparse). */
+SPECOT_API void specot_flow_attention_protocol_opts_init(specot_flow_attention_protocol_opts *opts,
+                                                         int regime);
+
+/* Builds the training objective; optional outputs (NULL to skip): x0 (n x d student
+ * start), teacher (k x d), z_test and y_test (n_test x m x dt), effective_tokens (the
+ * teacher's mean participation ratio on Z_train, as the notebook reports it).
+ * Errors: INVALID (sizes, scales), TOO_LARGE, NOMEM. */
+SPECOT_API specot_status specot_flow_attention_protocol(
+    specot_ctx *ctx, const specot_flow_attention_protocol_opts *opts, size_t n,
+    specot_flow_objective *obj, double *x0, double *teacher, double *z_test, double *y_test,
+    double *effective_tokens);
 
 #ifdef __cplusplus
 }

@@ -18,4 +18,8 @@ specot_status flows_sym_max_eig(specot_ctx *ctx, const double *S, size_t k, doub
  * result) and log det S; no allocation.  Returns NUMERICAL when S is not SPD. */
 specot_status flows_spd_inverse(specot_ctx *ctx, double *S, size_t k, double *logdet);
 
+/* Test hook: the attention objective's forward-cache limit in doubles (0 = always
+ * recompute the forward in the backward pass).  No effect on other objectives. */
+void specot__flow_attention_set_cache_max(specot_flow_objective *obj, size_t doubles);
+
 #endif

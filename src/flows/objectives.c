@@ -630,6 +630,7 @@ void specot_flow_relu_protocol_opts_init(specot_flow_relu_protocol_opts *opts) {
   opts->n_eval = 4000;
   opts->seed = 7;
   opts->init_var = 0.5;
+  opts->torch_rng = 0;
 }
 
 specot_status specot_flow_relu_protocol(specot_ctx *ctx, const specot_flow_relu_protocol_opts *opts,
@@ -667,9 +668,17 @@ specot_status specot_flow_relu_protocol(specot_ctx *ctx, const specot_flow_relu_
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "relu protocol: out of memory");
   }
   specot_rng rng;
+  specot_torch_rng trng;
   specot_rng_seed(&rng, opts->seed);
-  specot_rng_fill_normal(&rng, z, 2 * nt, 0.0, 1.0);
-  specot_rng_fill_normal(&rng, ze, 2 * ne, 0.0, 1.0);
+  specot_torch_rng_seed(&trng, opts->seed);
+  /* torch draws each tensor with one randn call: z_train, z_eval, then X0's noise */
+  if (opts->torch_rng) {
+    specot_torch_rng_randn(&trng, z, 2 * nt);
+    specot_torch_rng_randn(&trng, ze, 2 * ne);
+  } else {
+    specot_rng_fill_normal(&rng, z, 2 * nt, 0.0, 1.0);
+    specot_rng_fill_normal(&rng, ze, 2 * ne, 0.0, 1.0);
+  }
   (void)specot_flow_relu_predict(NULL, teacher, NULL, 3, 2, z, nt, y);
   if (z_eval && ne) memcpy(z_eval, ze, 2 * ne * sizeof *ze);
   if (y_eval && ne) (void)specot_flow_relu_predict(NULL, teacher, NULL, 3, 2, ze, ne, y_eval);
@@ -682,7 +691,10 @@ specot_status specot_flow_relu_protocol(specot_ctx *ctx, const specot_flow_relu_
       for (int k = 0; k < 3; ++k) v += (teacher[3 * k + c] - mean[c]) * (teacher[3 * k + c] - mean[c]);
       sd[c] = sqrt(opts->init_var) * sqrt(v / 3.0);
     }
-    specot_rng_fill_normal(&rng, x0, 3 * n, 0.0, 1.0);
+    if (opts->torch_rng)
+      specot_torch_rng_randn(&trng, x0, 3 * n);
+    else
+      specot_rng_fill_normal(&rng, x0, 3 * n, 0.0, 1.0);
     for (size_t i = 0; i < n; ++i)
       for (int c = 0; c < 3; ++c) x0[3 * i + (size_t)c] = mean[c] + sd[c] * x0[3 * i + (size_t)c];
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CLI tests of `specot flow` features not covered by flow_cli_test.py (found
 by a coverage run): the sphere and gaussian-kl models, the Hamiltonian ReLU
-run with its (1, 2) column blocks, the --max-step / --clamp / --tau / --eps
+run with its (1, 2) column blocks, the --max-step / --clamp / --tau
 safeguards, the progress display, and usage/input errors with their messages.
 argv[1] = the specot binary."""
 import json
@@ -86,7 +86,7 @@ def safeguards(tmp):
     base = ["flow", "--model", "mmd", "--method", "momentum", "-p", "2", "--steps", "10", "--particles", "30",
             "--quiet", "--json"]
     cap = os.path.join(tmp, "cap")
-    rc, so, se = run(*base, "--max-step", "0.05", "--tau", "0.5", "--eps", "0.1", "--out", cap)
+    rc, so, se = run(*base, "--max-step", "0.05", "--tau", "0.5", "--out", cap)
     check(rc == 0, "--max-step run: " + se)
     if not rc:
         t = trajectory(cap)

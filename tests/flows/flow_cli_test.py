@@ -120,11 +120,11 @@ def errors(tmp):
     check(run("flow", "--model", "mmd", "-p", "1", "--steps", "x")[0] == 2, "bad --steps -> 2")
     check(run("flow", "--help")[0] == 0, "help -> 0")
     for opt in ["--dt", "--eps", "--tau"]:
-        rc, _, se = run("flow", "--model", "quadratic", "-p", "1", "--method", "hamiltonian", opt, "0")
+        rc, _, se = run("flow", "--model", "quadratic", "-p", "inf", "--method", "hamiltonian", opt, "0")
         check(rc == 2 and "> 0" in se, "%s 0 -> 2 with a message: %r" % (opt, se))
     check(run("flow", "--model", "mmd", "-p", "1", "--dt", "-1")[0] == 2, "negative --dt -> 2")
     # gamma = 0 (undamped) still gets a positive default step
-    rc, so, se = run("flow", "--model", "quadratic", "-p", "1", "--method", "hamiltonian", "--gamma", "0",
+    rc, so, se = run("flow", "--model", "quadratic", "--method", "hamiltonian", "--gamma", "0",
                      "--steps", "5", "--quiet", "--json", "--out", os.path.join(tmp, "gamma0"))
     check(rc == 0 and json.loads(so)["dt"] > 0, "hamiltonian --gamma 0: " + se)
     check(run("muon-step", "W.npy")[0] == 2, "muon-step needs G -> 2")

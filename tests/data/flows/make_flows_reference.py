@@ -14,7 +14,7 @@ Writes, next to this script:
                                       and their ratios ||G||_*^2/||G||_F^2.
 Prints the ratio distribution over default_rng seeds 0..39 (mean, sd), used as constants in
 tests/flows/test_objectives.c.  The paper's 2.55765 comes from torch.manual_seed(7) (the notebook
-draws with torch.randn), which is not reproduced here.
+draws with torch.randn): reproduced by the torch_rng option (tests/flows/test_attention.c).
 """
 from pathlib import Path
 
