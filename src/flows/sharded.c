@@ -16,7 +16,7 @@
 struct specot_relu_shard {
   size_t nd, dz, d, n, N;
   specot_reducer red;
-  double *z, *y, *w, *f, *g, *S, *lam, *M, *dx;
+  double *z, *y, *w, *f, *g, *S, *lam, *M, *dx, *soa;
 };
 
 void specot_relu_shard_free(specot_relu_shard *s) {
@@ -28,6 +28,7 @@ void specot_relu_shard_free(specot_relu_shard *s) {
   specot__free(s->g);
   specot__free(s->S);
   specot__free(s->dx);
+  specot__free(s->soa);
   free(s);
 }
 
@@ -64,7 +65,8 @@ specot_status specot_relu_shard_alloc(specot_ctx *ctx, const double *z, const do
   s->g = specot__alloc_doubles(nx);
   s->S = specot__alloc_doubles(3 * d * d + d);
   s->dx = specot__alloc_doubles(nx);
-  if (!s->z || !s->y || !s->w || !s->f || !s->g || !s->S || !s->dx) {
+  s->soa = specot__alloc_doubles(3 * n_local);
+  if (!s->z || !s->y || !s->w || !s->f || !s->g || !s->S || !s->dx || !s->soa) {
     specot_relu_shard_free(s);
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "relu shard: out of memory");
   }
@@ -81,6 +83,66 @@ static int reduce(specot_relu_shard *s, double *buf, size_t len) {
   return s->red.sum ? s->red.sum(buf, len, s->red.user) : 0;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define SHARD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SHARD_CLONES
+#endif
+
+/* sum_{i0 <= i < i1} su_i relu(s1_i z1 + s2_i z2). */
+SHARD_CLONES static double relu_sum(const double *su, const double *s1, const double *s2, size_t i0,
+                                    size_t i1, double z1, double z2) {
+  double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+  for (size_t i = i0; i < i1; ++i) {
+    const double pre = s1[i] * z1 + s2[i] * z2;
+    acc += pre > 0.0 ? su[i] * pre : 0.0;
+  }
+  return acc;
+}
+
+/* Forces of one particle (u, v1, v2) for dz = 2, unscaled: g = (sum_j relu(p_j) r_j,
+ * sum_j [p_j > 0] r_j z_j). */
+SHARD_CLONES static void force2(const double *z, const double *r, size_t nd, double v1, double v2,
+                                double *g) {
+  double gu = 0.0, g1 = 0.0, g2 = 0.0;
+#pragma omp simd reduction(+ : gu, g1, g2)
+  for (size_t j = 0; j < nd; ++j) {
+    const double pre = v1 * z[2 * j] + v2 * z[2 * j + 1];
+    const double rj = pre > 0.0 ? r[j] : 0.0;
+    gu += pre * rj;
+    g1 += rj * z[2 * j];
+    g2 += rj * z[2 * j + 1];
+  }
+  g[0] = gu;
+  g[1] = g1;
+  g[2] = g2;
+}
+
+/* Particles per block of the prediction sweep (3 doubles each stay in L2). */
+enum { PREDICT_BLOCK = 8192 };
+
+/* dz = 2: f_j = sum_i w_i u_i relu(v_i . z_j) over the local particles, in
+ * blocks of particles (fixed order, so the result does not depend on the
+ * thread count), each block vectorised over particles for every z_j. */
+static void predict2(specot_relu_shard *s, const double *x) {
+  const size_t n = s->n, nd = s->nd;
+  double *su = s->soa, *s1 = su + n, *s2 = s1 + n;
+  for (size_t i = 0; i < n; ++i) {
+    su[i] = s->w[i] * x[3 * i];
+    s1[i] = x[3 * i + 1];
+    s2[i] = x[3 * i + 2];
+  }
+  memset(s->f, 0, nd * sizeof(double));
+  for (size_t i0 = 0; i0 < n; i0 += PREDICT_BLOCK) {
+    const size_t i1 = i0 + PREDICT_BLOCK < n ? i0 + PREDICT_BLOCK : n;
+#pragma omp parallel for schedule(static) if ((i1 - i0) * nd >= 65536)
+    for (size_t j = 0; j < nd; ++j) {
+      s->f[j] += relu_sum(su, s1, s2, i0, i1, s->z[2 * j], s->z[2 * j + 1]);
+    }
+  }
+}
+
 /* Forces g_u = mean_j relu(v.z_j) r_j, g_v = u mean_j [v.z_j > 0] r_j z_j
  * (r = f - y in s->f), and the local S = sum_i w_i g_i g_i^T into s->S. */
 static void forces(specot_relu_shard *s, const double *x) {
@@ -90,6 +152,14 @@ static void forces(specot_relu_shard *s, const double *x) {
   for (size_t i = 0; i < s->n; ++i) {
     const double *xi = x + i * d;
     double *gi = s->g + i * d;
+    if (dz == 2) { /* the protocol's case: branch-free, vectorised over the data */
+      double gg[3];
+      force2(s->z, s->f, nd, xi[1], xi[2], gg);
+      gi[0] = gg[0] * inv;
+      gi[1] = gg[1] * xi[0] * inv;
+      gi[2] = gg[2] * xi[0] * inv;
+      continue;
+    }
     for (size_t k = 0; k < d; ++k) gi[k] = 0.0;
     for (size_t j = 0; j < nd; ++j) {
       const double *zj = s->z + j * dz;
@@ -149,8 +219,12 @@ specot_status specot_relu_shard_step(specot_ctx *ctx, specot_relu_shard *s, doub
                         "finite (dt = %g)",
                         p, dt);
   const size_t nd = s->nd, d = s->d, n = s->n;
-  specot_status st = specot_flow_relu_predict(ctx, x, s->w, n, s->dz, s->z, nd, s->f);
-  if (st) return st;
+  if (s->dz == 2) {
+    predict2(s, x);
+  } else {
+    const specot_status st = specot_flow_relu_predict(ctx, x, s->w, n, s->dz, s->z, nd, s->f);
+    if (st) return st;
+  }
   if (reduce(s, s->f, nd))
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "relu shard: prediction allreduce failed");
   double e = 0.0;
