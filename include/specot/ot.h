@@ -414,12 +414,14 @@ SPECOT_API specot_status specot_ot_divergence(specot_ctx *ctx, size_t n, size_t 
  * iteration: 2 n m (d + 2) flops and 2 n m exp (Sinkhorn), 4 n m exp
  * (divergence: the cross problem and both self problems); gradients and the
  * result scalars take one more pass each.
- * Iterations: plain log-domain Sinkhorn (g then f; the self problems use the
+ * Iterations: log-domain Sinkhorn (g then f; the self problems use the
  * symmetric averaged update p <- (p + smin(C - p))/2), eps-scaling as in
  * specot_ot_sinkhorn_opts (eps0 from the bound scale * diam^2 of the cost
- * range, diam the diagonal of the common bounding box); opts.relaxation is
- * ignored (no over-relaxation).  Stopping rule: as the dense solver, the L1
- * column violation <= tol, checked every iteration; rows are exact at exit.
+ * range, diam the diagonal of the common bounding box), the target stage
+ * over-relaxed as the dense solver (opts.relaxation, safeguarded per
+ * coordinate, f <- (1-w) f + w f_sk).  Stopping rule: as the dense solver,
+ * the L1 column violation (plus the row violation while relaxed) <= tol,
+ * checked every iteration; the last iteration is plain, so rows are exact.
  * Thread safety: as the dense workspaces (one workspace per thread; OpenMP
  * threads inside, results depend on the thread count only through the order
  * of floating-point sums).  With the same tol the results equal the dense
