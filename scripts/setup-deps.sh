@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcmocka-dev
           libsleef-dev libplplot-dev plplot-driver-cairo libpng-dev python3-numpy python3-scipy python3-pot
-          python3-dev python3-pytest zlib1g-dev python3-sklearn)
+          python3-dev python3-pytest zlib1g-dev python3-sklearn libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
