@@ -1,7 +1,7 @@
 /* Bindings of specot/sdot.h: semi-discrete OT solvers (Adam, averaged SGD,
  * damped Newton), the cell assignment, exact cells (d <= 2) and the hard /
- * soft / masked maps.  The solvers do not poll the cancel flag: Ctrl-C is
- * raised when the solve returns. */
+ * soft / masked maps.  Adam and ASGD poll the cancel flag every step (Ctrl-C
+ * stops them); Newton does not (a few iterations). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +107,8 @@ static PyObject *py_sdot_solve(PyObject *self, PyObject *args) {
   PyArrayObject *h0 = heights(h_obj, "sdot_solve", (npy_intp)pr.p.n), *h = NULL;
   if (h0) h = (PyArrayObject *)PyArray_NewCopy(h0, NPY_CORDER);
   Py_XDECREF(h0);
-  sp_call call;
-  if (!h || sp_begin(&call, 0)) return problem_release(&pr), Py_XDECREF(h), NULL;
+  sp_call call; /* Ctrl-C: Adam and ASGD poll the cancel flag every step */
+  if (!h || sp_begin(&call, solver != 2)) return problem_release(&pr), Py_XDECREF(h), NULL;
   specot_sdot_result res;
   memset(&res, 0, sizeof res);
   specot_status st = SPECOT_OK;

@@ -1,8 +1,8 @@
 /* Bindings of specot/shk.h (the SHK birth-death Langevin sampler and its
  * built-in potentials) and specot/dpcert.h (mean-field DP certificates).
  * A potential is a capsule owning a specot_shk_potential; the sampler runs
- * on a copy of the start particles with the GIL released.  The sampler does
- * not poll the cancel flag: Ctrl-C is raised when the run returns. */
+ * on a copy of the start particles with the GIL released; Ctrl-C stops it at
+ * the next step (the cancel flag is polled every step). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +155,7 @@ static PyObject *py_shk_run(PyObject *self, PyObject *args) {
   o.kde_self_term = self_term, o.langevin = langevin, o.max_events_warn = max_events;
   o.kde = (specot_shk_kde)kde, o.kde_subsample = (size_t)kde_m;
   sp_call call;
-  if (sp_begin(&call, 0)) return Py_DECREF(X), NULL;
+  if (sp_begin(&call, 1)) return Py_DECREF(X), NULL; /* Ctrl-C: polled every step */
   specot_shk_stats s;
   memset(&s, 0, sizeof s);
   specot_shk_ws *ws = NULL;
