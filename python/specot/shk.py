@@ -152,6 +152,12 @@ def dpcert(du, eps0, t, lam=1.0, K=None, U=None, M=None, monotone=False, reactio
     ValueError."""
     if d is not None and n_out is not None:
         raise ValueError("dpcert: give d or n_out, not both")
+    eps = [float(e) for e in eps]
+    delta = [float(x) for x in delta]
+    if any(not e >= 0 for e in eps):
+        raise ValueError(f"dpcert: eps values must be >= 0, got {eps}")
+    if any(not 0 < x <= 1 for x in delta):
+        raise ValueError(f"dpcert: delta values must be in (0, 1], got {delta}")
     c = _specot.dpcert(float(du), float(eps0), float(lam), float(t), _nan(K), _nan(U), _nan(M),
                        bool(monotone), bool(reaction_only), _nan(kl),
                        0 if d is None else int(d), 0 if n_out is None else int(n_out))

@@ -95,5 +95,9 @@ def test_errors():
         specot.dpcert(du=1, eps0=1, t=1)          # neither K nor U: eta = inf
     with pytest.raises(ValueError):
         specot.dpcert(du=-1, eps0=1, t=1, K=0)
+    with pytest.raises(ValueError, match="delta"):
+        specot.dpcert(du=1, eps0=1, t=1, K=0, delta=(0.5, 2.0))
+    with pytest.raises(ValueError, match="eps"):
+        specot.dpcert(du=1, eps0=1, t=1, K=0, eps=(-1,))
     with pytest.raises(ValueError, match="not both"):
         specot.dpcert(du=1, eps0=1, t=1, K=0, d=2, n_out=3)

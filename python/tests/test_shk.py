@@ -1,8 +1,8 @@
 """specot.shk_sample and shk_gauss_ode: closed forms of the mean-field
 dynamics, the sampler's moments on Gaussian targets, bit-for-bit agreement
 with `specot shk` on the same options, error mapping."""
+import json
 import math
-import os
 import subprocess
 
 import numpy as np
@@ -86,21 +86,37 @@ def test_expmech_median_concentrates():
     assert np.median(X) == pytest.approx(np.median(data), abs=0.1)
 
 
-@pytest.mark.parametrize("target", ["gauss", "double-well"])
+@pytest.mark.parametrize("target", ["gauss", "double-well", "expmech"])
 def test_particles_agree_with_cli(tmp_path, target):
     exe = cli_path()
     if exe is None:
         pytest.skip("specot CLI not found")
     out = tmp_path / "x.npy"
-    args = [exe, "shk", "--target", target, "--particles", "200", "--steps", "60", "--dt",
-            "0.01", "--seed", "9", "--stride", "2", "-o", str(out)]
+    args = [exe, "shk", "--target", target, "--particles", "200", "--steps", "60", "--seed",
+            "9", "--stride", "2", "-o", str(out), "--json"]
+    kw = {}
     if target == "double-well":
-        args += ["--dim", "2"]
-    subprocess.run(args, check=True, capture_output=True)
-    kind = "gaussian" if target == "gauss" else "double_well"
-    X, _ = specot.shk_sample(kind, particles=200, steps=60, dt=0.01, stride=2, seed=9,
-                             dim=2 if target == "double-well" else 1)
+        args += ["--dim", "2", "--dt", "0.01"]
+        kw = dict(dim=2, dt=0.01)
+    elif target == "expmech":
+        data = np.array([0.1, 0.3, 0.35, 0.5, 0.8])
+        np.savetxt(tmp_path / "d.csv", data[:, None], delimiter=",")
+        args += ["--data", str(tmp_path / "d.csv"), "--eps0", "5", "--U", "5"]
+        kw = dict(data=data, eps0=5.0)
+    else:
+        args += ["--dt", "0.01"]
+        kw = dict(dt=0.01)
+    j = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+    kind = {"gauss": "gaussian", "double-well": "double_well", "expmech": "expmech"}[target]
+    X, st = specot.shk_sample(kind, particles=200, steps=60, stride=2, seed=9, **kw)
     np.testing.assert_array_equal(X, np.load(out))
+    for key in ("sweeps", "kills", "duplications", "skipped"):
+        assert st[key] == j[key]
+    assert st["bandwidth"] == j["bandwidth"] and st["t"] == pytest.approx(j["t"], rel=1e-15)
+    if target == "expmech":
+        assert st["du"] == j["du"] and st["U"] == j["U"]
+        cert = specot.dpcert(du=st["du"], eps0=5.0, t=st["t"], U=st["U"])
+        assert cert["eta"] == j["certificate"]["eta"]
 
 
 def test_errors():
