@@ -5,7 +5,8 @@ sinkhorn, sinkhorn2, sinkhorn_divergence, dist, unif.  specot's own functions:
 schatten_lmo, particle_lmo, block_lmo, polar, newton_schulz,
 regularized_polar, transport, gaussian, geodesic, divergence, flow,
 muon_step, shk_sample, dpcert, Memory, hopfield_retrieve, sdot_solve,
-sdot_map, torch_randn.  Errors: ValueError (bad input), specot.NumericalError (numerical
+sdot_map, sdot_generate, torch_randn.
+Errors: ValueError (bad input), specot.NumericalError (numerical
 failure), KeyboardInterrupt (Ctrl-C during a solve); warnings (iteration cap)
 are UserWarnings.  See docs/python.md.
 """

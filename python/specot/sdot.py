@@ -6,7 +6,8 @@ import math
 from . import _specot
 from ._common import choice
 
-__all__ = ["sdot_solve", "sdot_map", "sdot_cells", "sdot_exact"]
+__all__ = ["sdot_solve", "sdot_map", "sdot_cells", "sdot_exact", "sdot_generate",
+           "precision_recall"]
 
 _SOURCES = ("cube", "gauss")
 _SOLVERS = ("adam", "asgd", "newton")
@@ -86,3 +87,24 @@ def sdot_exact(Y, h, nu=None, source="cube", hessian=False):
     if hessian:
         out["hessian"] = H
     return out
+
+
+def sdot_generate(Y, h, X, count=None, top_k=2, theta_max=0.4, lam=None, one_per_first=False,
+                  seed=1):
+    """AE-OT's released generator (pyOMT demo1/demo2): for each source point of
+    X take the top_k planes, keep the pairs (best, other) whose facet angle is
+    below theta_max, and emit count samples (1 - lam) y_a + lam y_b over the
+    shuffled pairs (lam None = uniform random per sample, demo1; demo2 uses
+    top_k=20, lam=0.75, one_per_first=True).  Returns (samples, npairs); with
+    no admissible pair the samples are hard-map targets and a UserWarning is
+    issued.  count None = len(X)."""
+    n = len(X) if count is None else int(count)
+    return _specot.sdot_generate(Y, h, X, n, int(top_k), float(theta_max),
+                                 -1.0 if lam is None else float(lam), bool(one_per_first),
+                                 int(seed) & 0xFFFFFFFFFFFFFFFF)
+
+
+def precision_recall(real, generated, k=3):
+    """Improved precision and recall (Kynkaanniemi et al. 2019) with k nearest
+    neighbours: (precision, recall)."""
+    return _specot.precision_recall(real, generated, int(k))

@@ -50,8 +50,8 @@ def _potential(potential, dim, mean, cov, weights, means, covs, barrier, loss, d
     return cap, {"du": du_used, "U": U}
 
 
-def shk_sample(potential, x0=None, steps=500, dt=None, lam=1.0, stride=1, bandwidth=0.0, self_term=True,
-               langevin=True, kde="exact", kde_m=1000, max_events_warn=1.0, seed=1,
+def shk_sample(potential, x0=None, steps=500, dt=None, lam=1.0, stride=1, bandwidth=0.0,
+               self_term=True, langevin=True, kde="exact", kde_m=1000, max_events_warn=1.0, seed=1,
                dim=None, mean=None, cov=None, weights=None, means=None, covs=None, barrier=4.0,
                loss="median", data=None, eps0=1.0, du=None, lo=0.0, hi=1.0, q=0.5, wall=None,
                particles=1000, init_mean=0.0, init_std=None):

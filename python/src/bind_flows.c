@@ -12,7 +12,8 @@ static specot_status make_objective(specot_ctx *ctx, const char *model, PyArrayO
                                     specot_flow_objective *obj) {
   if (!strcmp(model, "attention")) {
     /* z, y: nseq x m x dt sequences and targets; particles are heads of d = 4 dh dt. */
-    if (!d1 || !d2 || PyArray_NDIM(d1) != 3 || !PyArray_SAMESHAPE(d1, d2)) return SPECOT_ERR_INVALID;
+    if (!d1 || !d2 || PyArray_NDIM(d1) != 3 || !PyArray_SAMESHAPE(d1, d2))
+      return SPECOT_ERR_INVALID;
     const npy_intp tdim = sp_dim(d1, 2);
     if (tdim < 1 || d % (4 * tdim) != 0) return SPECOT_ERR_INVALID;
     return specot_flow_attention_alloc(ctx, sp_data(d1), sp_data(d2), (size_t)sp_dim(d1, 0),
@@ -263,7 +264,8 @@ static PyObject *py_attention(PyObject *self, PyObject *args) {
                         "4 x token dimension %zd",
                         (Py_ssize_t)d, (Py_ssize_t)tdim);
   }
-  if (sp_weights(w_obj, "attention", "weights", n, &w)) return sp_release(X, Z, 0, 0, 0, 0, 0, 0), NULL;
+  if (sp_weights(w_obj, "attention", "weights", n, &w))
+    return sp_release(X, Z, 0, 0, 0, 0, 0, 0), NULL;
   npy_intp dims[3] = {nseq, m, tdim};
   PyArrayObject *out = what ? NULL : (PyArrayObject *)PyArray_ZEROS(3, dims, NPY_DOUBLE, 0);
   sp_call call;
@@ -273,12 +275,11 @@ static PyObject *py_attention(PyObject *self, PyObject *args) {
   specot_status st;
   SP_NOGIL({
     if (what)
-      st = specot_flow_attention_effective_tokens(call.ctx, sp_data(X), (size_t)n, (size_t)tdim,
-                                                  dh, sp_data(Z), (size_t)nseq, (size_t)m, &mean);
+      st = specot_flow_attention_effective_tokens(call.ctx, sp_data(X), (size_t)n, (size_t)tdim, dh,
+                                                  sp_data(Z), (size_t)nseq, (size_t)m, &mean);
     else
-      st = specot_flow_attention_predict(call.ctx, sp_data(X), sp_data(w), (size_t)n,
-                                         (size_t)tdim, dh, sp_data(Z), (size_t)nseq, (size_t)m,
-                                         sp_data(out));
+      st = specot_flow_attention_predict(call.ctx, sp_data(X), sp_data(w), (size_t)n, (size_t)tdim,
+                                         dh, sp_data(Z), (size_t)nseq, (size_t)m, sp_data(out));
   });
   sp_release(X, Z, w, 0, 0, 0, 0, 0);
   if (sp_end(&call, st)) return Py_XDECREF(out), NULL;

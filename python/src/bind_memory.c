@@ -33,8 +33,7 @@ static PyObject *py_memory_store(PyObject *self, PyObject *args) {
   (void)self;
   PyObject *y_obj, *sizes_obj, *b_obj, *kw;
   double eps, beta;
-  if (!PyArg_ParseTuple(args, "OOOddO", &y_obj, &sizes_obj, &b_obj, &eps, &beta, &kw))
-    return NULL;
+  if (!PyArg_ParseTuple(args, "OOOddO", &y_obj, &sizes_obj, &b_obj, &eps, &beta, &kw)) return NULL;
   specot_ot_sinkhorn_opts so;
   if (sinkhorn_opts(kw, &so)) return NULL;
   PyArrayObject *Y = sp_array(y_obj, "Memory", "patterns", 2, 2), *b = NULL;
@@ -280,14 +279,14 @@ static PyObject *py_memory_retrieve(PyObject *self, PyObject *args) {
   if (E) memcpy(sp_data(E), tr.energy, tr.len * sizeof(double));
   free(tr.energy);
   if (sp_end(&call, st) || !E) return sp_release(a, X, S0, S, w, E, 0, 0), NULL;
-  return Py_BuildValue(
-      "{s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:s,s:i}", "weights", a,
-      "points", X, "S_start", S0, "S", S, "w", w, "energy_trace", E, "index", (Py_ssize_t)r.index,
-      "index_start", (Py_ssize_t)r.index_start, "energy_start", r.energy_start, "energy", r.energy,
-      "attention_start", r.attention_start, "attention", r.attention, "steps",
-      (Py_ssize_t)r.steps, "halvings", (Py_ssize_t)r.halvings, "evaluations",
-      (Py_ssize_t)r.evaluations, "sinkhorn_iterations", (Py_ssize_t)r.sinkhorn_iterations, "stop",
-      stop_names[r.stop <= 2 ? r.stop : 0], "status_code", (int)st);
+  return Py_BuildValue("{s:N,s:N,s:N,s:N,s:N,s:N,s:n,s:n,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:n,s:s,s:i}",
+                       "weights", a, "points", X, "S_start", S0, "S", S, "w", w, "energy_trace", E,
+                       "index", (Py_ssize_t)r.index, "index_start", (Py_ssize_t)r.index_start,
+                       "energy_start", r.energy_start, "energy", r.energy, "attention_start",
+                       r.attention_start, "attention", r.attention, "steps", (Py_ssize_t)r.steps,
+                       "halvings", (Py_ssize_t)r.halvings, "evaluations", (Py_ssize_t)r.evaluations,
+                       "sinkhorn_iterations", (Py_ssize_t)r.sinkhorn_iterations, "stop",
+                       stop_names[r.stop <= 2 ? r.stop : 0], "status_code", (int)st);
 }
 
 /* hopfield_flatten(X, sorted) -> xi */
@@ -351,8 +350,7 @@ PyMethodDef specot_py_memory_methods[] = {
      "memory_pattern(memory, k) -> (points, weights, self_term)"},
     {"memory_save", py_memory_save, METH_VARARGS, "memory_save(memory, dir)"},
     {"memory_load", py_memory_load, METH_VARARGS, "memory_load(dir, opts) -> memory"},
-    {"memory_energy", py_memory_energy, METH_VARARGS,
-     "memory_energy(memory, a, X, gamma) -> dict"},
+    {"memory_energy", py_memory_energy, METH_VARARGS, "memory_energy(memory, a, X, gamma) -> dict"},
     {"memory_retrieve", py_memory_retrieve, METH_VARARGS,
      "memory_retrieve(memory, a, X, opts) -> dict"},
     {"hopfield_flatten", py_hopfield_flatten, METH_VARARGS, "hopfield_flatten(X, sorted) -> xi"},

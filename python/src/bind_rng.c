@@ -14,8 +14,7 @@ static PyObject *py_torch_randn(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "Knp", &seed, &n, &f32)) return NULL;
   if (n < 0) return PyErr_Format(PyExc_ValueError, "torch_randn: n = %zd must be >= 0", n);
   npy_intp dims[1] = {n};
-  PyArrayObject *out =
-      (PyArrayObject *)PyArray_ZEROS(1, dims, f32 ? NPY_FLOAT32 : NPY_FLOAT64, 0);
+  PyArrayObject *out = (PyArrayObject *)PyArray_ZEROS(1, dims, f32 ? NPY_FLOAT32 : NPY_FLOAT64, 0);
   if (!out) return NULL;
   specot_torch_rng g;
   specot_torch_rng_seed(&g, (uint64_t)seed);

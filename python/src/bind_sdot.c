@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "specot/aeot.h"
 #include "specot/sdot.h"
 
 /* The problem's arrays: Y (n x d; 1-D = n points in d = 1) and optional nu. */
@@ -130,12 +131,11 @@ static PyObject *py_sdot_solve(PyObject *self, PyObject *args) {
   });
   problem_release(&pr);
   if (sp_end(&call, st)) return Py_DECREF(h), NULL;
-  return Py_BuildValue("{s:N,s:n,s:d,s:n,s:d,s:d,s:d,s:n,s:s,s:i}", "h", h, "iterations",
-                       (Py_ssize_t)res.iterations, "max_rel_error", res.max_rel_error,
-                       "empty_cells", (Py_ssize_t)res.empty_cells, "energy", res.energy, "w2",
-                       res.w2, "grad_norm", res.grad_norm, "samples", (Py_ssize_t)res.samples,
-                       "status", st == SPECOT_OK ? "converged" : "max_iter", "status_code",
-                       (int)st);
+  return Py_BuildValue(
+      "{s:N,s:n,s:d,s:n,s:d,s:d,s:d,s:n,s:s,s:i}", "h", h, "iterations", (Py_ssize_t)res.iterations,
+      "max_rel_error", res.max_rel_error, "empty_cells", (Py_ssize_t)res.empty_cells, "energy",
+      res.energy, "w2", res.w2, "grad_norm", res.grad_norm, "samples", (Py_ssize_t)res.samples,
+      "status", st == SPECOT_OK ? "converged" : "max_iter", "status_code", (int)st);
 }
 
 /* sdot_cells(Y, nu, source, h, X) -> (idx, best, gap, mass) */
@@ -256,7 +256,89 @@ static PyObject *py_sdot_map(PyObject *self, PyObject *args) {
   return Py_BuildValue("NNN", out, u, neff);
 }
 
+/* sdot_generate(Y, h, X, count, top_k, theta_max, lambda, one_per_first, seed)
+ *   -> (samples (count x d), npairs) */
+static PyObject *py_sdot_generate(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *y_obj, *h_obj, *x_obj;
+  Py_ssize_t count, top_k;
+  double theta_max, lambda;
+  int one_per_first;
+  unsigned long long seed;
+  if (!PyArg_ParseTuple(args, "OOOnnddpK", &y_obj, &h_obj, &x_obj, &count, &top_k, &theta_max,
+                        &lambda, &one_per_first, &seed))
+    return NULL;
+  if (count < 0 || top_k < 0)
+    return PyErr_Format(PyExc_ValueError, "sdot_generate: count and top_k must be >= 0");
+  problem pr;
+  if (problem_get(&pr, "sdot_generate", y_obj, Py_None, 0)) return NULL;
+  PyArrayObject *h = heights(h_obj, "sdot_generate", (npy_intp)pr.p.n), *X = NULL;
+  if (!h || !(X = sp_array(x_obj, "sdot_generate", "X", 1, 2)))
+    return problem_release(&pr), sp_release(h, 0, 0, 0, 0, 0, 0, 0), NULL;
+  const npy_intp N = sp_rows(X), d = (npy_intp)pr.p.d;
+  if (sp_cols(X) != d) {
+    problem_release(&pr), sp_release(h, X, 0, 0, 0, 0, 0, 0);
+    return PyErr_Format(PyExc_ValueError, "sdot_generate: X has %zd columns, Y has %zd",
+                        (Py_ssize_t)sp_cols(X), (Py_ssize_t)d);
+  }
+  PyArrayObject *out = sp_new(2, count, d);
+  sp_call call;
+  if (!out || sp_begin(&call, 0))
+    return problem_release(&pr), sp_release(h, X, out, 0, 0, 0, 0, 0), NULL;
+  specot_sdot_aeot_opts o;
+  specot_sdot_aeot_opts_init(&o);
+  o.top_k = (size_t)top_k, o.theta_max = theta_max, o.lambda = lambda;
+  o.one_per_first = one_per_first;
+  specot_rng rng;
+  specot_rng_seed(&rng, (uint64_t)seed);
+  size_t npairs = 0;
+  specot_status st;
+  SP_NOGIL({
+    specot_sdot_ws *ws = specot_sdot_check(call.ctx, &pr.p) == SPECOT_OK
+                             ? specot_sdot_ws_alloc(call.ctx, pr.p.n, pr.p.d)
+                             : NULL;
+    st = ws ? specot_sdot_generate_aeot(call.ctx, ws, &pr.p, sp_data(h), &o, (size_t)N, sp_data(X),
+                                        &rng, (size_t)count, sp_data(out), &npairs)
+            : specot_ctx_status(call.ctx);
+    specot_sdot_ws_free(ws);
+  });
+  problem_release(&pr);
+  sp_release(h, X, 0, 0, 0, 0, 0, 0);
+  if (sp_end(&call, st)) return Py_DECREF(out), NULL;
+  return Py_BuildValue("Nn", out, (Py_ssize_t)npairs);
+}
+
+/* precision_recall(R, G, k) -> (precision, recall) */
+static PyObject *py_precision_recall(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *r_obj, *g_obj;
+  Py_ssize_t k;
+  if (!PyArg_ParseTuple(args, "OOn", &r_obj, &g_obj, &k)) return NULL;
+  if (k < 1) return PyErr_Format(PyExc_ValueError, "precision_recall: k = %zd must be >= 1", k);
+  PyArrayObject *R = sp_array(r_obj, "precision_recall", "real", 2, 2), *G = NULL;
+  if (!R || !(G = sp_array(g_obj, "precision_recall", "generated", 2, 2)))
+    return sp_release(R, 0, 0, 0, 0, 0, 0, 0), NULL;
+  if (sp_cols(R) != sp_cols(G)) {
+    sp_release(R, G, 0, 0, 0, 0, 0, 0);
+    return PyErr_Format(PyExc_ValueError, "precision_recall: real and generated dimensions differ");
+  }
+  sp_call call;
+  if (sp_begin(&call, 0)) return sp_release(R, G, 0, 0, 0, 0, 0, 0), NULL;
+  double prec = NAN, rec = NAN;
+  specot_status st;
+  SP_NOGIL(st = specot_aeot_precision_recall(call.ctx, (size_t)sp_rows(R), sp_data(R),
+                                             (size_t)sp_rows(G), sp_data(G), (size_t)sp_cols(R),
+                                             (size_t)k, &prec, &rec));
+  sp_release(R, G, 0, 0, 0, 0, 0, 0);
+  if (sp_end(&call, st)) return NULL;
+  return Py_BuildValue("dd", prec, rec);
+}
+
 PyMethodDef specot_py_sdot_methods[] = {
+    {"sdot_generate", py_sdot_generate, METH_VARARGS,
+     "sdot_generate(Y, h, X, count, top_k, theta_max, lambda, one_per_first, seed) -> (S, npairs)"},
+    {"precision_recall", py_precision_recall, METH_VARARGS,
+     "precision_recall(real, generated, k) -> (precision, recall)"},
     {"sdot_solve", py_sdot_solve, METH_VARARGS,
      "sdot_solve(Y, nu, source, solver, h0, seed, opts) -> dict"},
     {"sdot_cells", py_sdot_cells, METH_VARARGS,

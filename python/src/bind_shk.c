@@ -42,7 +42,8 @@ static PyObject *py_potential_mixture(PyObject *self, PyObject *args) {
   PyObject *w_obj, *m_obj, *c_obj;
   if (!PyArg_ParseTuple(args, "OOO", &w_obj, &m_obj, &c_obj)) return NULL;
   PyArrayObject *W = sp_array(w_obj, "shk", "weights", 1, 1), *M = NULL, *C = NULL;
-  if (!W || !(M = sp_array(m_obj, "shk", "means", 2, 2))) return sp_release(W, 0, 0, 0, 0, 0, 0, 0), NULL;
+  if (!W || !(M = sp_array(m_obj, "shk", "means", 2, 2)))
+    return sp_release(W, 0, 0, 0, 0, 0, 0, 0), NULL;
   const npy_intp K = sp_dim(W, 0), d = sp_dim(M, 1);
   if (c_obj != Py_None && !(C = sp_array(c_obj, "shk", "covs", 3, 3)))
     return sp_release(W, M, 0, 0, 0, 0, 0, 0), NULL;
@@ -146,8 +147,9 @@ static PyObject *py_shk_run(PyObject *self, PyObject *args) {
   const npy_intp N = sp_rows(X), d = sp_cols(X);
   if (pot->d && (npy_intp)pot->d != d) {
     Py_DECREF(X);
-    return PyErr_Format(PyExc_ValueError, "shk: x0 has %zd columns, the potential's dimension is %zu",
-                        (Py_ssize_t)d, pot->d);
+    return PyErr_Format(PyExc_ValueError,
+                        "shk: x0 has %zd columns, the potential's dimension is %zu", (Py_ssize_t)d,
+                        pot->d);
   }
   specot_shk_opts o;
   specot_shk_opts_init(&o);
@@ -170,10 +172,10 @@ static PyObject *py_shk_run(PyObject *self, PyObject *args) {
   });
   if (sp_end(&call, st)) return Py_DECREF(X), NULL;
   return Py_BuildValue("N{s:n,s:n,s:n,s:n,s:n,s:d,s:d,s:d}", X, "steps", (Py_ssize_t)s.steps,
-                       "sweeps", (Py_ssize_t)s.sweeps, "kills", (Py_ssize_t)s.kills,
-                       "duplications", (Py_ssize_t)s.duplications, "skipped",
-                       (Py_ssize_t)s.skipped, "expected_events", s.expected_events,
-                       "max_rate_tau", s.max_rate_tau, "bandwidth", s.bandwidth);
+                       "sweeps", (Py_ssize_t)s.sweeps, "kills", (Py_ssize_t)s.kills, "duplications",
+                       (Py_ssize_t)s.duplications, "skipped", (Py_ssize_t)s.skipped,
+                       "expected_events", s.expected_events, "max_rate_tau", s.max_rate_tau,
+                       "bandwidth", s.bandwidth);
 }
 
 /* shk_start(seed, N, d, mean, std, lo, hi, uniform) -> N x d start particles drawn as
@@ -247,13 +249,20 @@ static PyObject *py_dpcert_fn(PyObject *self, PyObject *args) {
   double x, y;
   if (!PyArg_ParseTuple(args, "idd", &which, &x, &y)) return NULL;
   switch (which) {
-    case 0: return PyFloat_FromDouble(specot_dpcert_renyi(x, y));
-    case 1: return PyFloat_FromDouble(specot_dpcert_delta_br(x, y));
-    case 2: return PyFloat_FromDouble(specot_dpcert_eps_br(x, y));
-    case 3: return PyFloat_FromDouble(specot_dpcert_delta_rr(x, y));
-    case 4: return PyFloat_FromDouble(specot_dpcert_delta_pinsker(x));
-    case 5: return PyFloat_FromDouble(specot_dpcert_delta_cks(x, y));
-    default: return PyErr_Format(PyExc_ValueError, "dpcert: unknown conversion %d", which);
+    case 0:
+      return PyFloat_FromDouble(specot_dpcert_renyi(x, y));
+    case 1:
+      return PyFloat_FromDouble(specot_dpcert_delta_br(x, y));
+    case 2:
+      return PyFloat_FromDouble(specot_dpcert_eps_br(x, y));
+    case 3:
+      return PyFloat_FromDouble(specot_dpcert_delta_rr(x, y));
+    case 4:
+      return PyFloat_FromDouble(specot_dpcert_delta_pinsker(x));
+    case 5:
+      return PyFloat_FromDouble(specot_dpcert_delta_cks(x, y));
+    default:
+      return PyErr_Format(PyExc_ValueError, "dpcert: unknown conversion %d", which);
   }
 }
 

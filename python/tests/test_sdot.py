@@ -30,6 +30,8 @@ def test_newton_1d_cube_spec_values():
     spec_h = np.array([.165, .155, .135, .105, .065, .015, -.045, -.115, -.195, -.285])
     want = spec_h + (y - 0.5) / 2
     np.testing.assert_allclose(r["h"], want - want.mean(), atol=1e-12)
+    # E(h*) = 0.3325 on [0, 1]; the shift x' = x - 1/2 lowers it by sum nu_j y_j / 2
+    assert r["energy"] == pytest.approx(0.3325 - y.mean() / 2, rel=1e-12)
 
 
 def test_newton_1d_random_weights_cube(rng):
@@ -147,3 +149,48 @@ def test_errors():
         specot.sdot_map(Y, [0, 0], [[0.1, 0.2]])
     with pytest.raises(ValueError, match="length"):
         specot.sdot_cells(Y, [0, 0, 0], [[0.1]])
+
+
+def facet_angle(ya, yb):
+    na = np.append(ya, -1.0)
+    nb = np.append(yb, -1.0)
+    c = na @ nb / (np.linalg.norm(na) * np.linalg.norm(nb))
+    return math.acos(min(1.0, max(-1.0, c)))
+
+
+def test_generate_interpolates_admissible_pairs(rng):
+    Y = rng.normal(size=(10, 2))
+    h = specot.sdot_solve(Y, solver="newton")["h"]
+    X = rng.uniform(-0.5, 0.5, size=(300, 2))
+    S, npairs = specot.sdot_generate(Y, h, X, count=200, top_k=3, theta_max=1.0, lam=0.75)
+    assert S.shape == (200, 2) and npairs >= 1
+    # the admissible pairs by definition (NumPy): (best, one of the next top_k - 1 planes)
+    order = np.argsort(-(X @ Y.T + h), axis=1, kind="stable")
+    pairs = {tuple(sorted((o[0], o[i]))) for o in order for i in (1, 2)
+             if facet_angle(Y[o[0]], Y[o[i]]) < 1.0}
+    assert npairs == len(pairs)
+    cands = np.array([[(1 - 0.75) * Y[a] + 0.75 * Y[b] for a, b in pairs]
+                      + [(1 - 0.75) * Y[b] + 0.75 * Y[a] for a, b in pairs]]).reshape(-1, 2)
+    dist = np.min(np.linalg.norm(S[:, None, :] - cands[None, :, :], axis=2), axis=1)
+    assert dist.max() < 1e-12
+    with pytest.warns(UserWarning):
+        S0, n0 = specot.sdot_generate(Y, h, X, count=5, theta_max=1e-9)
+    assert n0 == 0
+
+
+def test_precision_recall_numpy(rng):
+    R = rng.normal(size=(120, 3))
+    G = rng.normal(size=(100, 3)) + 0.7
+    k = 3
+
+    def radii(A):
+        D = np.linalg.norm(A[:, None] - A[None], axis=2)
+        return np.sort(D, axis=1)[:, k]   # column 0 is the point itself
+
+    def inside(P, A):
+        D = np.linalg.norm(P[:, None] - A[None], axis=2)
+        return np.mean(np.any(D <= radii(A)[None, :], axis=1))
+
+    p, r = specot.precision_recall(R, G, k)
+    assert p == pytest.approx(inside(G, R), abs=1e-12)
+    assert r == pytest.approx(inside(R, G), abs=1e-12)
