@@ -49,7 +49,9 @@
  * last (or averaged) iterate); ERR_INVALID (sizes, NULL, non-finite values,
  * negative or zero weights, duplicate targets for Newton, unsupported
  * dimension/source); ERR_INFEASIBLE (weights do not sum to 1); ERR_NOMEM;
- * ERR_TOO_LARGE; ERR_NUMERICAL (Newton line search failed, LAPACK failure).
+ * ERR_TOO_LARGE; ERR_NUMERICAL (Newton line search failed, LAPACK failure);
+ * ERR_CANCELLED (Adam and ASGD poll specot_ctx_set_cancel's flag before every
+ * step; h then holds the last, non-averaged iterate).
  */
 #ifndef SPECOT_SDOT_H
 #define SPECOT_SDOT_H

@@ -49,6 +49,9 @@
  * whose V stays finite at infinity: reduce dt);
  * SPECOT_WARN_INACCURATE (> 0, outputs valid) when lambda max|bbar| tau exceeded
  * opts.max_events_warn in some sweep (reduce dt or stride).
+ * SPECOT_ERR_CANCELLED when the context's cancel flag (specot_ctx_set_cancel) is
+ * set: polled before every step; X and the step counter hold the state after
+ * the steps done, so a later run continues the same trajectory.
  * Thread safety: as in specot.h; a potential with thread_safe = 0 is called from
  * one thread only.
  */

@@ -10,6 +10,17 @@
 static specot_status make_objective(specot_ctx *ctx, const char *model, PyArrayObject *d1,
                                     PyArrayObject *d2, double model_eps, npy_intp d,
                                     specot_flow_objective *obj) {
+  if (!strcmp(model, "attention")) {
+    /* z, y: nseq x m x dt sequences and targets; particles are heads of d = 4 dh dt. */
+    if (!d1 || !d2 || PyArray_NDIM(d1) != 3 || !PyArray_SAMESHAPE(d1, d2))
+      return SPECOT_ERR_INVALID;
+    const npy_intp tdim = sp_dim(d1, 2);
+    if (tdim < 1 || d % (4 * tdim) != 0) return SPECOT_ERR_INVALID;
+    return specot_flow_attention_alloc(ctx, sp_data(d1), sp_data(d2), (size_t)sp_dim(d1, 0),
+                                       (size_t)sp_dim(d1, 1), (size_t)tdim,
+                                       (size_t)(d / (4 * tdim)), obj);
+  }
+  if ((d1 && PyArray_NDIM(d1) > 2) || (d2 && PyArray_NDIM(d2) > 2)) return SPECOT_ERR_INVALID;
   if (!strcmp(model, "quadratic")) {
     if (!d1 || !d2 || PyArray_NDIM(d1) != 2 || sp_rows(d1) != sp_rows(d2) || sp_cols(d2) != d)
       return SPECOT_ERR_INVALID;
@@ -121,8 +132,8 @@ static PyObject *py_flow(PyObject *self, PyObject *args) {
   if (!X) return NULL;
   const npy_intp n = sp_rows(X), d = sp_cols(X);
   if (sp_weights(w_obj, "flow", "weights", n, &w)) return Py_DECREF(X), NULL;
-  if ((d1_obj != Py_None && !(d1 = sp_array(d1_obj, "flow", "data", 1, 2))) ||
-      (d2_obj != Py_None && !(d2 = sp_array(d2_obj, "flow", "data", 1, 2))))
+  if ((d1_obj != Py_None && !(d1 = sp_array(d1_obj, "flow", "data", 1, 3))) ||
+      (d2_obj != Py_None && !(d2 = sp_array(d2_obj, "flow", "data", 1, 3))))
     return sp_release(X, w, d1, d2, 0, 0, 0, 0), NULL;
   const npy_intp rows = steps + 1, nsnap = steps / every + 1;
   npy_intp sdims[3] = {nsnap, n, d};
@@ -234,7 +245,50 @@ static PyObject *py_muon_step(PyObject *self, PyObject *args) {
   return Py_BuildValue("NNN", Wn, Mn, U);
 }
 
+/* attention(x, w, z, what) -> predictions (nseq x m x dt) when what = 0, else the mean
+ * effective number of attended tokens; heads x are n x 4 dh dt. */
+static PyObject *py_attention(PyObject *self, PyObject *args) {
+  (void)self;
+  PyObject *x_obj, *w_obj, *z_obj;
+  int what;
+  if (!PyArg_ParseTuple(args, "OOOi", &x_obj, &w_obj, &z_obj, &what)) return NULL;
+  PyArrayObject *X = sp_array(x_obj, "attention", "heads", 2, 2), *Z = NULL, *w = NULL;
+  if (!X || !(Z = sp_array(z_obj, "attention", "z", 3, 3)))
+    return sp_release(X, 0, 0, 0, 0, 0, 0, 0), NULL;
+  const npy_intp n = sp_rows(X), d = sp_cols(X), nseq = sp_dim(Z, 0), m = sp_dim(Z, 1),
+                 tdim = sp_dim(Z, 2);
+  if (tdim < 1 || d % (4 * tdim) != 0 || d == 0) {
+    sp_release(X, Z, 0, 0, 0, 0, 0, 0);
+    return PyErr_Format(PyExc_ValueError,
+                        "attention: heads have %zd columns, not a multiple 4 dh dt of "
+                        "4 x token dimension %zd",
+                        (Py_ssize_t)d, (Py_ssize_t)tdim);
+  }
+  if (sp_weights(w_obj, "attention", "weights", n, &w))
+    return sp_release(X, Z, 0, 0, 0, 0, 0, 0), NULL;
+  npy_intp dims[3] = {nseq, m, tdim};
+  PyArrayObject *out = what ? NULL : (PyArrayObject *)PyArray_ZEROS(3, dims, NPY_DOUBLE, 0);
+  sp_call call;
+  if ((!what && !out) || sp_begin(&call, 0)) return sp_release(X, Z, w, out, 0, 0, 0, 0), NULL;
+  double mean = NAN;
+  const size_t dh = (size_t)(d / (4 * tdim));
+  specot_status st;
+  SP_NOGIL({
+    if (what)
+      st = specot_flow_attention_effective_tokens(call.ctx, sp_data(X), (size_t)n, (size_t)tdim, dh,
+                                                  sp_data(Z), (size_t)nseq, (size_t)m, &mean);
+    else
+      st = specot_flow_attention_predict(call.ctx, sp_data(X), sp_data(w), (size_t)n, (size_t)tdim,
+                                         dh, sp_data(Z), (size_t)nseq, (size_t)m, sp_data(out));
+  });
+  sp_release(X, Z, w, 0, 0, 0, 0, 0);
+  if (sp_end(&call, st)) return Py_XDECREF(out), NULL;
+  return what ? PyFloat_FromDouble(mean) : (PyObject *)out;
+}
+
 PyMethodDef specot_py_flows_methods[] = {
+    {"attention", py_attention, METH_VARARGS,
+     "attention(heads, weights, z, what) -> predictions or effective tokens"},
     {"flow", py_flow, METH_VARARGS,
      "flow(x0, w, model, data1, data2, ...) -> dict (see specot.flow)"},
     {"muon_step", py_muon_step, METH_VARARGS,

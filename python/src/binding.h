@@ -86,6 +86,13 @@ int sp_end(sp_call *call, specot_status status);
 /* New 1-D int64 array of length len (NULL with MemoryError). */
 PyArrayObject *sp_new_index(npy_intp len);
 
+/* Keyword options from the Python layer (options.c): reads `key` from the dict
+ * when present and not None (otherwise leaves *out, the C default); 0, or -1
+ * with ValueError naming `who` and `key`. */
+int sp_opt_double(PyObject *dict, const char *who, const char *key, double *out);
+int sp_opt_size(PyObject *dict, const char *who, const char *key, size_t *out);
+int sp_opt_int(PyObject *dict, const char *who, const char *key, int *out);
+
 /* Releases up to 8 array references (NULL allowed). */
 void sp_release(PyArrayObject *a, PyArrayObject *b, PyArrayObject *c, PyArrayObject *d,
                 PyArrayObject *e, PyArrayObject *f, PyArrayObject *g, PyArrayObject *h);

@@ -8,7 +8,11 @@ import specot
 NAMES = ["emd", "emd2", "emd_1d", "emd2_1d", "sinkhorn", "sinkhorn2", "sinkhorn_divergence",
          "empirical_sinkhorn_divergence", "dist", "unif", "schatten_lmo", "particle_lmo",
          "block_lmo", "polar", "newton_schulz", "regularized_polar", "transport", "gaussian",
-         "geodesic", "flow", "muon_step", "divergence", "NumericalError"]
+         "geodesic", "flow", "muon_step", "divergence", "NumericalError", "shk_sample",
+         "shk_gauss_ode", "dpcert", "Memory", "RetrievalResult", "hopfield_flatten",
+         "hopfield_retrieve", "sdot_solve", "sdot_map", "sdot_cells", "sdot_exact",
+         "torch_randn", "torch_randperm", "attention_predict", "attention_effective_tokens",
+         "sdot_generate", "precision_recall"]
 
 
 @pytest.mark.parametrize("name", NAMES)

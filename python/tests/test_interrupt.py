@@ -35,7 +35,17 @@ def long_flow():
                        steps=10**7, record_every=10**7)
 
 
-@pytest.mark.parametrize("solve", [long_sinkhorn, long_flow])
+def long_shk():
+    return specot.shk_sample("gaussian", particles=400, steps=10**8, dt=0.001)
+
+
+def long_sdot():
+    # tol 0 is never met: Adam runs max_iter steps (hours).
+    return specot.sdot_solve(np.linspace(-1, 1, 20), solver="adam", tol=0.0, max_iter=10**9,
+                             batch_size=2000, eval_every=10**8)
+
+
+@pytest.mark.parametrize("solve", [long_sinkhorn, long_flow, long_shk, long_sdot])
 def test_sigint_interrupts_a_long_solve(solve):
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are delivered to the main thread only")

@@ -97,6 +97,8 @@ specot_status specot_sdot_solve_adam(specot_ctx *ctx, specot_sdot_ws *ws,
   double best = INFINITY, b1t = 1.0, b2t = 1.0;
   int done = 0;
   for (t = 1; t <= opts->max_iter && !done; ++t) {
+    if (specot__cancelled(ctx)) /* h: the iterate after t - 1 steps (not averaged) */
+      return specot__fail(ctx, SPECOT_ERR_CANCELLED, "sdot adam: cancelled at step %zu", t);
     if (opts->qmc) train.next = 1; /* pyOMT: sobol.reset() every step */
     const double gn = stochastic_gradient(ws, prob, h, &train, nb * opts->batch_size, 0.0, g);
     b1t *= opts->beta1, b2t *= opts->beta2;
@@ -172,6 +174,8 @@ specot_status specot_sdot_solve_asgd(specot_ctx *ctx, specot_sdot_ws *ws,
   size_t t;
   int done = 0;
   for (t = 1; t <= opts->max_iter && !done; ++t) {
+    if (specot__cancelled(ctx)) /* h: the iterate after t - 1 steps (not averaged) */
+      return specot__fail(ctx, SPECOT_ERR_CANCELLED, "sdot asgd: cancelled at step %zu", t);
     const double eps_t =
         opts->eps_power > 0 ? opts->eps * pow((double)t, -opts->eps_power) : opts->eps;
     res->grad_norm = stochastic_gradient(ws, prob, h, &train, opts->batch_size, eps_t, g);

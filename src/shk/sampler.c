@@ -169,6 +169,8 @@ specot_status specot_shk_run(specot_ctx *ctx, specot_shk_ws *ws, const specot_sh
   size_t coarse_step = 0;
   int coarse = 0;
   for (size_t k = 0; k < n_steps; ++k, ++ws->step) {
+    if (specot__cancelled(ctx)) /* X and the step counter: the state after k steps */
+      return specot__fail(ctx, SPECOT_ERR_CANCELLED, "shk: cancelled before step %zu", ws->step);
     if (langevin) {
       ula_move(ws, opts, specot_rng_next(rng), X);
       if ((s = eval_all(ctx, ws, pot, X, 1, ws->step))) return s;
