@@ -151,9 +151,10 @@ typedef struct specot_sdot_result {
  * Stopping: every eval_every steps the current (averaged) h is evaluated on
  * eval_samples fresh points (independent stream); stop when max relative
  * cell error <= tol.  grad_tol > 0 also stops on the training ||g||_2 <
- * grad_tol (pyOMT's 2e-3 rule).  The final h is evaluated once more.
- * Cost per step O(batch_size * batches * n * d).  Returns WARN_MAXITER when
- * max_iter steps ran without meeting a criterion.
+ * grad_tol (pyOMT's 2e-3 rule).  The final h is evaluated once more, and
+ * that evaluation decides at the cap: WARN_MAXITER is returned only when
+ * max_iter steps ran without meeting a criterion and the final error still
+ * exceeds tol.  Cost per step O(batch_size * batches * n * d).
  */
 typedef struct specot_sdot_adam_opts {
   double lr;           /* learning rate, absolute (default 1e-3) */

@@ -261,6 +261,35 @@ static void test_fast_kernel_matches_dgemm(void **state) {
   }
 }
 
+/* At the step cap the final evaluation of the returned heights decides: a
+ * run with no periodic check (eval_every > max_iter) that starts at the
+ * symmetric optimum h* = 0 meets tol = 0.05 (OK), and a tol it cannot meet
+ * gives WARN_MAXITER with the measured error above tol. */
+static void test_final_evaluation_decides(void **state) {
+  (void)state;
+  const double y[2] = {-0.25, 0.25};
+  double h[2] = {0, 0};
+  specot_sdot_result r;
+  specot_sdot_problem p = problem(2, 1, y, NULL, SPECOT_SDOT_CUBE);
+  specot_sdot_ws *ws = specot_sdot_ws_alloc(NULL, 2, 1);
+  specot_sdot_adam_opts o;
+  specot_sdot_adam_opts_init(&o);
+  o.lr = 1e-9, o.max_iter = 2, o.eval_every = 1000, o.tol = 0.05, o.eval_samples = 100000;
+  assert_int_equal(specot_sdot_solve_adam(NULL, ws, &p, &o, h, &r), SPECOT_OK);
+  assert_true(r.max_rel_error <= 0.05);
+  specot_sdot_asgd_opts g;
+  specot_sdot_asgd_opts_init(&g);
+  g.lr = 1e-9, g.max_iter = 2, g.eval_every = 1000, g.tol = 0.05, g.eval_samples = 100000;
+  h[0] = h[1] = 0.0;
+  assert_int_equal(specot_sdot_solve_asgd(NULL, ws, &p, &g, h, &r), SPECOT_OK);
+  assert_true(r.max_rel_error <= 0.05);
+  o.tol = 1e-9;
+  h[0] = h[1] = 0.0;
+  assert_int_equal(specot_sdot_solve_adam(NULL, ws, &p, &o, h, &r), SPECOT_WARN_MAXITER);
+  assert_true(r.max_rel_error > 1e-9);
+  specot_sdot_ws_free(ws);
+}
+
 static void test_stochastic_errors(void **state) {
   (void)state;
   const double y[4] = {0, 0, 1, 1}, nu[2] = {0.5, 0.6};
@@ -319,6 +348,7 @@ int main(void) {
       cmocka_unit_test(test_gauss_adam_vs_newton),
       cmocka_unit_test(test_halton),
       cmocka_unit_test(test_fast_kernel_matches_dgemm),
+      cmocka_unit_test(test_final_evaluation_decides),
       cmocka_unit_test(test_stochastic_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
