@@ -30,9 +30,11 @@
  *   Streams are specot's own; tests compare distributions, never bit streams.
  *
  * KDE cost.  Exact: O(N^2 d) flops per sweep by 256 x 256 tiles with O(N) extra
- * memory per thread (never the N x N matrix); d <= 3 uses direct differences,
- * d >= 4 uses |x_i|^2 + |x_j|^2 - 2 x_i.x_j with the dot products in BLAS-3
- * (clamped at 0).  Past N ~ 2e4 choose stride > 1 or KDE_SUBSAMPLE (M random
+ * memory per thread (never the N x N matrix), plus N^2 / 256 doubles when the
+ * symmetric kernel applies (self term, d <= 32, N <= 32768: each exp once per
+ * pair).  With the self term and d <= 32 distances are direct differences; else
+ * d <= 3 uses direct differences and d >= 4 |x_i|^2 + |x_j|^2 - 2 x_i.x_j with
+ * the dot products in BLAS-3 (clamped at 0).  Past N ~ 2e4 choose stride > 1 or KDE_SUBSAMPLE (M random
  * reference particles, O(N M d), self term added exactly; log of an unbiased
  * estimate, biased by O(1/(M rhohat h^d))).  In high dimension (d >~ 10) KDE
  * rates are poor whatever the algorithm.

@@ -4,9 +4,11 @@
  *   lse_i = logsumexp_j(-c |x_i - x_j|^2),  c = 1/(2h^2),
  *
  * by SHK_TILE x SHK_TILE tiles with a running (max, sum) per row, so memory is
- * O(N) plus one tile per thread.  d <= 3: direct differences; d >= 4:
- * |x_i|^2 + |x_j|^2 - 2 x_i.x_j with the dot products from cblas_dgemm, clamped
- * at 0 (the diagonal is set to exactly 0).  exp is SLEEF's 1-ULP AVX-512 or
+ * O(N) plus one tile per thread.  With the self term and d <= SHK_FUSED_DMAX the
+ * row sums come from kde_sym.c (each symmetric tile pair once) when N <= SHK_SYM_NMAX,
+ * else from the fused direct-difference tiles below.  Otherwise d <= 3: direct
+ * differences; d >= 4: |x_i|^2 + |x_j|^2 - 2 x_i.x_j with the dot products from
+ * cblas_dgemm, clamped at 0 (the diagonal is set to exactly 0).  exp is SLEEF's 1-ULP AVX-512 or
  * AVX2 kernel when the CPU has AVX-512F or AVX2+FMA (chosen at run time), else libm.
  */
 #include <cblas.h>
@@ -242,7 +244,7 @@ static void kde_row_tile(const specot_shk_ws *ws, const double *X, size_t i0, si
   }
   for (size_t j0 = 0; j0 < N; j0 += SHK_TILE) {
     const size_t j1 = j0 + SHK_TILE < N ? j0 + SHK_TILE : N, tj = j1 - j0;
-    if (d <= 3 && self_term) { /* hot path: SoA column tile, fused distance + exp */
+    if (d <= SHK_FUSED_DMAX && self_term) { /* SoA column tile, fused distance + exp */
       for (size_t k = 0; k < d; ++k)
         for (size_t j = j0; j < j1; ++j) tile[k * tj + (j - j0)] = X[j * d + k];
       for (size_t i = i0; i < i1; ++i) s[i] += row_sum_soa(X + i * d, tile, tj, d, c, ws->simd);
@@ -277,6 +279,11 @@ static void kde_row_tile(const specot_shk_ws *ws, const double *X, size_t i0, si
 void specot__shk_kde_lse(specot_shk_ws *ws, const double *X, double c, int self_term, double *out) {
   const size_t N = ws->N, d = ws->d;
   double *m = ws->lse_max;
+  if (self_term && ws->colbuf) { /* d <= SHK_FUSED_DMAX, N <= SHK_SYM_NMAX */
+    specot__shk_kde_sym(ws, X, c, out);
+    for (size_t i = 0; i < N; ++i) out[i] = log(out[i]);
+    return;
+  }
   if (d > 3)
     for (size_t i = 0; i < N; ++i) {
       double r2 = 0.0;

@@ -8,6 +8,11 @@
 /* KDE tile edge: a 256 x 256 tile of doubles (512 KiB) per thread. */
 #define SHK_TILE 256
 
+/* Largest d of the fused direct-difference KDE with the self term (above: dgemm tiles). */
+#define SHK_FUSED_DMAX 32
+/* Largest N of the symmetric KDE (its column-sum buffer holds N^2 / SHK_TILE doubles). */
+#define SHK_SYM_NMAX 32768
+
 /* 2 pi to double precision. */
 #define SHK_TWO_PI 6.283185307179586476925286766559
 
@@ -22,6 +27,7 @@ struct specot_shk_ws {
   double *lse_max;            /* N: running max of the log-sum-exp */
   double *norms;              /* N: |x_i|^2 (d >= 4) */
   double *tiles;              /* nthreads x SHK_TILE x SHK_TILE */
+  double *colbuf;             /* ceil(N / SHK_TILE) x N column sums of the symmetric KDE, or NULL */
   size_t *events;             /* N: event list */
   size_t *refs;               /* N: subsample reference indices */
   unsigned char *overwritten; /* N */
@@ -33,6 +39,9 @@ double specot__shk_sum_exp(const double *a, size_t len, double shift, int simd);
 /* The SIMD level usable on this CPU (0, 1 = AVX2+FMA, 2 = AVX-512F). */
 int specot__shk_simd_available(void);
 /* Log-domain KDE (exact, tiled), unnormalised: out[i] = logsumexp_j(-|x_i-x_j|^2 c). */
+/* Row sums s_i = sum_j exp(-c |x_i - x_j|^2), self term included, by symmetric tile pairs;
+ * needs ws->colbuf (d <= SHK_FUSED_DMAX, N <= SHK_SYM_NMAX). */
+void specot__shk_kde_sym(specot_shk_ws *ws, const double *X, double c, double *s);
 void specot__shk_kde_lse(specot_shk_ws *ws, const double *X, double c, int self_term, double *out);
 
 #endif

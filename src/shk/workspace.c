@@ -27,6 +27,7 @@ void specot_shk_ws_free(specot_shk_ws *ws) {
   specot__free(ws->lse_max);
   specot__free(ws->norms);
   specot__free(ws->tiles);
+  specot__free(ws->colbuf);
   free(ws->events);
   free(ws->refs);
   free(ws->overwritten);
@@ -59,11 +60,14 @@ specot_status specot_shk_ws_alloc(specot_ctx *ctx, size_t N, size_t d, specot_sh
   ws->lse_max = specot__alloc_doubles(N);
   ws->norms = specot__alloc_doubles(N);
   ws->tiles = specot__alloc_doubles((size_t)ws->nthreads * SHK_TILE * SHK_TILE);
+  const int sym = N <= SHK_SYM_NMAX && d <= SHK_FUSED_DMAX;
+  if (sym) ws->colbuf = specot__alloc_doubles((N + SHK_TILE - 1) / SHK_TILE * N);
   ws->events = malloc(N * sizeof *ws->events);
   ws->refs = malloc(N * sizeof *ws->refs);
   ws->overwritten = malloc(N);
   ws->bad = malloc(N * sizeof *ws->bad);
-  if (!ws->V || !ws->grad || !ws->beta || !ws->lse_max || !ws->norms || !ws->tiles || !ws->events ||
+  if (!ws->V || !ws->grad || !ws->beta || !ws->lse_max || !ws->norms || !ws->tiles ||
+      (sym && !ws->colbuf) || !ws->events ||
       !ws->refs || !ws->overwritten || !ws->bad) {
     specot_shk_ws_free(ws);
     return specot__fail(ctx, SPECOT_ERR_NOMEM, "shk: out of memory (N = %zu, d = %zu)", N, d);

@@ -2,6 +2,7 @@
  * tile edges, self term on/off, far-apart points), the subsample estimator,
  * and Silverman's rule. */
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "shk/shk_internal.h"
@@ -39,13 +40,19 @@ static void compare(size_t N, size_t d, double h, int self, double spread) {
   kde_direct(X, N, d, h, self, ref);
   /* every kernel this CPU can run: libm, AVX2 + SLEEF, AVX-512 + SLEEF */
   const int levels = specot__shk_simd_available();
-  for (int level = 0; level <= levels; ++level) {
-    ws->simd = level;
-    assert_int_equal(specot_shk_kde_log(NULL, ws, X, h, self, got), SPECOT_OK);
-    /* the BLAS path (d >= 4) loses |x|^2 eps / h^2 in the exponent */
-    const double tol = d >= 4 ? 1e-10 * spread * spread * (double)d / (h * h) : 1e-12;
-    for (size_t i = 0; i < N; ++i) assert_close(got[i], ref[i], tol, tol);
+  double *colbuf = ws->colbuf;
+  for (int sym = 0; sym <= (colbuf != NULL); ++sym) { /* the symmetric tile pairs, then not */
+    ws->colbuf = sym ? colbuf : NULL;
+    for (int level = 0; level <= levels; ++level) {
+      ws->simd = level;
+      assert_int_equal(specot_shk_kde_log(NULL, ws, X, h, self, got), SPECOT_OK);
+      /* the BLAS path (d >= 4 without the fused kernel) loses |x|^2 eps / h^2 in the exponent */
+      const int blas = d >= 4 && !(self && d <= SHK_FUSED_DMAX);
+      const double tol = blas ? 1e-10 * spread * spread * (double)d / (h * h) : 1e-12;
+      for (size_t i = 0; i < N; ++i) assert_close(got[i], ref[i], tol, tol);
+    }
   }
+  ws->colbuf = colbuf;
   specot_shk_ws_free(ws);
   free(X);
   free(got);
@@ -59,9 +66,36 @@ static void kde_matches_direct_sum(void **state) {
   compare(600, 1, 0.2, 0, 1.0);
   compare(513, 2, 0.3, 1, 1.0);
   compare(300, 3, 0.5, 0, 1.0);
-  compare(520, 5, 0.8, 1, 1.0); /* dgemm path */
+  compare(520, 5, 0.8, 1, 1.0); /* fused direct differences, symmetric or not */
+  compare(600, 10, 1.5, 1, 1.0);
+  compare(300, SHK_FUSED_DMAX + 1, 3.0, 1, 1.0); /* dgemm path */
   compare(300, 10, 1.5, 0, 1.0);
   compare(300, 2, 0.05, 0, 5.0); /* isolated points: exponents far below 0 */
+}
+
+/* The symmetric KDE sums in an order fixed by N alone: bitwise equal for 1 and 3 threads. */
+static void kde_thread_independent(void **state) {
+  (void)state;
+  const size_t N = 2100, dims[2] = {1, 10}; /* above the parallel threshold, 9 tiles */
+  for (int t = 0; t < 2; ++t) {
+    const size_t d = dims[t];
+    double *X = shk_normal_points(N, d, 0.0, 1.0, 7 + d);
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    specot_shk_ws *w1, *w3;
+    omp_set_num_threads(1);
+    assert_int_equal(specot_shk_ws_alloc(NULL, N, d, &w1), SPECOT_OK);
+    omp_set_num_threads(3);
+    assert_int_equal(specot_shk_ws_alloc(NULL, N, d, &w3), SPECOT_OK);
+    assert_non_null(w1->colbuf);
+    assert_int_equal(specot_shk_kde_log(NULL, w1, X, 0.3, 1, a), SPECOT_OK);
+    assert_int_equal(specot_shk_kde_log(NULL, w3, X, 0.3, 1, b), SPECOT_OK);
+    assert_all_close(a, b, N, 0, 0);
+    specot_shk_ws_free(w1);
+    specot_shk_ws_free(w3);
+    free(X);
+    free(a);
+    free(b);
+  }
 }
 
 static void far_apart_points(void **state) {
@@ -127,6 +161,7 @@ static void silverman(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(kde_matches_direct_sum),
+      cmocka_unit_test(kde_thread_independent),
       cmocka_unit_test(far_apart_points),
       cmocka_unit_test(subsample_estimate),
       cmocka_unit_test(silverman),
