@@ -59,6 +59,19 @@ static int prepare_resume(flow_cfg *c, flow_traj *t) {
   return flow_traj_load(c->resume, last, t);
 }
 
+/* Reads and checks the model's inputs (user arrays included) before anything is written, so
+ * that bad input leaves no output folder and no modified file behind. */
+static int check_inputs(const flow_cfg *c) {
+  specot_ctx *ctx = specot_ctx_alloc();
+  if (!ctx) return cli_out_of_memory(CMD);
+  flow_model m;
+  memset(&m, 0, sizeof m);
+  const int rc = flow_model_build(c, 0, &m, ctx);
+  if (!rc) flow_model_free(&m);
+  specot_ctx_free(ctx);
+  return rc;
+}
+
 /* One run per p; particles_p<P>.npy per p when several, particles.npy for the last. */
 static int run_all(const flow_cfg *c, flow_traj *t, flow_result *res, size_t *n) {
   const int sphere = strcmp(c->model, "sphere") == 0;
@@ -96,6 +109,7 @@ int cmd_flow(int argc, char **argv) {
     rc = prepare_resume(&c, &t);
   } else {
     rc = flow_validate(&c);
+    if (!rc) rc = check_inputs(&c);
     if (!rc && !c.out) c.out = "out/flow";
     if (!rc) rc = make_out_dir(c.out);
     if (!rc && c.ckpt_every) rc = flow_save_cfg(&c, c.out);

@@ -77,6 +77,8 @@ int cmd_muon_step(int argc, char **argv) {
   if (rc) return rc;
   if (npos < 2) return cli_usage_error(CMD, "needs the weights W and the gradient G");
   if (!out) return cli_usage_error(CMD, "needs -o W_NEW.npy");
+  if ((rc = cli_check_output(CMD, "-o", out)) || (rc = cli_check_output(CMD, "--state", state)))
+    return rc;
   const char *wpath = pos[0], *gpath = pos[1];
   specot_muon_convention c;
   if (strcmp(conv, "kj") == 0)

@@ -123,7 +123,7 @@ int cmd_polar(int argc, char **argv) {
   }
   if (st >= 0) st = specot_linalg_singular_values(ctx, NULL, Q, m, n, sv);
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, in, NULL);
     goto done;
   }
   if (out && (rc = cli_write_array(CMD, out, Q, m, n, G.ndim == 2 ? 2 : 1))) goto done;

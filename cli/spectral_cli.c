@@ -47,15 +47,15 @@ int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, sp
   }
   if (is_p) {
     double p;
-    if (cli_parse_double(v, &p) != 0) {
-      cli_usage_error(cmd, "-p expects a number >= 1 or 'inf', got '%s'", v);
+    if (cli_parse_double(v, &p) != 0 || !(p >= 1.0)) {
+      cli_usage_error(cmd, "bad value '%s' for %s (need a number >= 1 or 'inf')", v, opt);
       return -1;
     }
     *g = specot_gauge_schatten(p);
   } else {
     size_t k;
-    if (cli_parse_size(v, &k) != 0) {
-      cli_usage_error(cmd, "--kyfan expects a positive integer, got '%s'", v);
+    if (cli_parse_size(v, &k) != 0 || k == 0) {
+      cli_usage_error(cmd, "bad value '%s' for --kyfan (need a positive integer)", v);
       return -1;
     }
     *g = specot_gauge_kyfan(k);
