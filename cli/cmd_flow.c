@@ -99,12 +99,32 @@ static int run_all(const flow_cfg *c, flow_traj *t, flow_result *res, size_t *n)
   return rc;
 }
 
+static void on_interrupt(int sig) {
+  (void)sig;
+  flow_interrupted = 1;
+}
+
+/* SIGINT (Ctrl-C) and SIGTERM stop the run at the end of the current step; a second
+ * signal acts as usual (SA_RESETHAND). */
+static void catch_interrupts(struct sigaction *old_int, struct sigaction *old_term) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  flow_interrupted = 0;
+  sigaction(SIGINT, &sa, old_int);
+  sigaction(SIGTERM, &sa, old_term);
+}
+
 int cmd_flow(int argc, char **argv) {
   flow_cfg c;
   flow_cfg_init(&c);
   int rc = flow_parse_args(argc, argv, &c);
   if (rc) return rc < 0 ? CLI_EXIT_OK : rc;
   flow_traj t = {0};
+  struct sigaction old_int, old_term;
+  catch_interrupts(&old_int, &old_term); /* a signal during the setup stops at step 0 */
   if (c.resume) {
     rc = prepare_resume(&c, &t);
   } else {
@@ -125,6 +145,8 @@ int cmd_flow(int argc, char **argv) {
   }
   if (!rc) rc = flow_plot_energy(c.out, &t, &c);
   if (!rc && c.json) flow_print_json(&c, res, n);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
   free(t.rows);
   return rc;
 }

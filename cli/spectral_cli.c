@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "spectral_cli.h"
@@ -69,7 +70,7 @@ void cli_progress_begin(cli_progress *p, const char *cmd, specot_spectral_opts *
   p->start = now_s();
   p->last = 0.0;
   p->printed = 0;
-  if (quiet) return;
+  if (quiet || !isatty(2)) return; /* progress lines only on a terminal, never in logs/pipes */
   opts->progress = cli_spectral_progress;
   opts->progress_data = p;
 }
