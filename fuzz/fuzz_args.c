@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "flow_cli.h"
-#include "fuzz_util.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

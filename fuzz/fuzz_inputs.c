@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "fuzz_util.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
-/* Scratch folder helpers of the fuzz targets (see fuzz_util.h). */
-#include "fuzz_util.h"
+/* Scratch folder helpers of the fuzz targets (see scratch.h). */
+#include "scratch.h"
 
 #include <dirent.h>
 #include <stdio.h>

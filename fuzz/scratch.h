@@ -1,6 +1,6 @@
 /* Helpers shared by the libFuzzer targets: a private scratch folder, byte buffers as files. */
-#ifndef SPECOT_FUZZ_UTIL_H
-#define SPECOT_FUZZ_UTIL_H
+#ifndef SPECOT_FUZZ_SCRATCH_H
+#define SPECOT_FUZZ_SCRATCH_H
 
 #include <stddef.h>
 #include <stdint.h>
