@@ -15,3 +15,8 @@ X("gaussian", cmd_gaussian, "certified spectral transport W_gamma^2 between two 
 X("geodesic", cmd_geodesic, "displacement interpolation mu_t along a spectral geodesic")
 X("flow", cmd_flow, "spectral particle flows (Euler / momentum / regularized-Muon Hamiltonian)")
 X("muon-step", cmd_muon_step, "one discrete Muon optimizer step (KJ / torch / Moonlight conventions)")
+X("shk", cmd_shk, "SHK birth-death Langevin sampler (Gaussian, mixture, double well, exponential mechanism)")
+X("dpcert", cmd_dpcert, "mean-field DP certificates of an SHK sampler of the exponential mechanism")
+X("memory", cmd_memory, "associative memory of point clouds: store, retrieve (SHK flow), bench vs Hopfield")
+X("sdot", cmd_sdot, "semi-discrete OT: Brenier heights from the cube/Gaussian to weighted points")
+X("generate", cmd_generate, "AE-OT generator: autoencoder + semi-discrete OT + hard/soft/masked maps, with metrics")

@@ -16,6 +16,9 @@ typedef struct demo_opts {
   X("rng", demo_rng, "reproducible random streams (seeded RNG)") \
   X("transport", demo_transport, "certified spectral transport: cross example and 2-D shapes, p = 1 vs p = inf") \
   X("flow", demo_flow, "ReLU teacher-student particle flow, p = 1 vs p = inf (energy plot)") \
+  X("shk", demo_shk, "SHK birth-death Langevin on a barrier mixture vs Langevin; DP certificate of a private median") \
+  X("memory", demo_memory, "Sinkhorn associative memory: SHK retrieval of a noisy permuted cloud, recovery vs Hopfield") \
+  X("sdot", demo_sdot, "AE-OT generator on 8 Gaussians: hard, soft and masked maps side by side") \
   /* end of DEMO_SECTIONS */
 
 #define X(name, fn, summary) int fn(const demo_opts *opts);

@@ -335,6 +335,30 @@ SPECOT_API specot_status specot_ot_sinkhorn(specot_ctx *ctx, size_t n, size_t m,
                                             double *g, double *plan,
                                             specot_ot_sinkhorn_result *result);
 
+/*
+ * Symmetric self-transport OT_eps(mu, mu) for C_ik = scale |x_i - x_k|^2
+ * (X: n x d), on an n x n workspace allocated with d >= 1.  One potential
+ * p (n) with pi_ik = a_i a_k exp((p_i + p_k - C_ik)/eps), found by the
+ * averaged symmetric update p <- (p + smin_eps(C - p; a))/2 (Feydy et al.
+ * 2019), which converges in a few iterations; at convergence OT_eps(mu,mu)
+ * = 2 <a, p> (result.dual_objective), and dOT/da = 2p, d(OT/2)/dx_i =
+ * 2 scale a_i (x_i - T(x_i)) with T(x_i) = sum_k pi_ik x_k / a_i.
+ * Stopping: the L1 row-marginal violation sum_i |sum_k pi_ik - a_i| <=
+ * opts->tol, checked every iteration; eps-scaling as for the alternating
+ * solver; opts->warm_start: p on input is the starting potential.  p is the
+ * unique symmetric potential (no normalisation needed); zero-mass atoms get
+ * the soft c-transform.  plan: optional dense n x n output.  Result fields
+ * as for specot_ot_sinkhorn_solve (lower_bound = <a, p^c> + <a, p>).
+ * Cost per iteration: n^2 exp; allocation: none.  Statuses: OK,
+ * WARN_MAXITER (last iterate returned), ERR_INVALID (including a non-square
+ * workspace or d = 0), ERR_NUMERICAL.  Same results as the self terms of
+ * specot_ot_divergence.
+ */
+SPECOT_API specot_status specot_ot_sinkhorn_sym_solve_points(
+    specot_ctx *ctx, specot_ot_sinkhorn_ws *ws, const double *a, const double *X, double scale,
+    double eps, const specot_ot_sinkhorn_opts *opts, double *p, double *plan,
+    specot_ot_sinkhorn_result *result);
+
 /* ------------------------------------------------------------------------ */
 /* Debiased Sinkhorn divergence                                              */
 /* ------------------------------------------------------------------------ */

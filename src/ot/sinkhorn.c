@@ -809,3 +809,109 @@ specot_status specot_ot_sinkhorn(specot_ctx *ctx, size_t n, size_t m, const doub
   specot_ot_sinkhorn_ws_free(ws);
   return st;
 }
+
+/* ---- symmetric self-transport OT_eps(mu, mu) on a workspace ------------- */
+
+/* Scalars (and the optional plan) of the symmetric plan
+ * pi_ik = a_i a_k exp((p_i + p_k - C_ik)/eps); row: scratch of n doubles. */
+static void sym_finish(size_t n, const double *C, const double *loga, const double *p,
+                       double eps, int simd, double *plan, double *row, double *hbuf,
+                       specot_ot_sinkhorn_result *r) {
+  const double inv = 1.0 / eps;
+  double cost = 0.0, mass = 0.0, fg = 0.0, ta = 0.0, ap = 0.0, lb = 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    hbuf[k] = loga[k] > -INFINITY ? p[k] + eps * loga[k] : -INFINITY;
+    if (loga[k] > -INFINITY) {
+      ta += exp(loga[k]);
+      ap += exp(loga[k]) * p[k];
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    double *out = plan ? plan + i * n : row;
+    if (loga[i] == -INFINITY) {
+      memset(out, 0, n * sizeof(double));
+      continue;
+    }
+    specot__ot_exp_row(C + i * n, hbuf, hbuf[i], n, inv, out, simd);
+    double gc = INFINITY;
+    for (size_t k = 0; k < n; ++k) {
+      if (loga[k] == -INFINITY) {
+        out[k] = 0.0;
+        continue;
+      }
+      cost += out[k] * C[i * n + k];
+      mass += out[k];
+      fg += out[k] * (p[i] + p[k]);
+      const double c = C[i * n + k] - p[k];
+      gc = c < gc ? c : gc;
+    }
+    lb += exp(loga[i]) * gc;
+  }
+  r->cost = cost;
+  r->regularized_cost = fg - eps * mass + eps * ta * ta;
+  r->dual_objective = 2.0 * ap - eps * (mass - ta * ta);
+  r->lower_bound = lb + ap;
+}
+
+specot_status specot_ot_sinkhorn_sym_solve_points(specot_ctx *ctx, specot_ot_sinkhorn_ws *ws,
+                                                  const double *a, const double *X, double scale,
+                                                  double eps, const specot_ot_sinkhorn_opts *opts,
+                                                  double *p, double *plan,
+                                                  specot_ot_sinkhorn_result *result) {
+  specot__ctx_reset(ctx);
+  specot_ot_sinkhorn_opts def;
+  if (!opts) {
+    specot_ot_sinkhorn_opts_init(&def);
+    opts = &def;
+  }
+  if (result) memset(result, 0, sizeof *result);
+  if (!ws) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: workspace is NULL");
+  if (ws->n != ws->m || ws->d == 0)
+    return specot__fail(ctx, SPECOT_ERR_INVALID,
+                        "sinkhorn: a symmetric solve needs an n x n workspace with d >= 1 "
+                        "(got %zu x %zu, d = %zu)",
+                        ws->n, ws->m, ws->d);
+  if (!p || !X) return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: p and X must be non-NULL");
+  specot_status st = specot__ot_sk_check_opts(ctx, "sinkhorn", opts, eps);
+  if (st) return st;
+  if (!(scale > 0.0) || !isfinite(scale))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: scale = %g must be finite and > 0",
+                        scale);
+  const size_t n = ws->n;
+  if (opts->warm_start && !specot__all_finite(p, n))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: warm-start potential must be finite");
+  if (!specot__all_finite(X, n * ws->d))
+    return specot__fail(ctx, SPECOT_ERR_INVALID, "sinkhorn: X must be finite");
+  double ta;
+  if ((st = specot__ot_check_weights(ctx, "a", a, n, &ta))) return st;
+  specot__ot_sqdist(X, n, X, n, ws->d, scale, ws->C);
+  double lo, hi;
+  if (!specot__ot_finite_range(ws->C, n * n, &lo, &hi))
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "sinkhorn: squared distances overflow");
+  specot__ot_log_weights(a, n, ws->loga);
+  if (!opts->warm_start) memset(p, 0, n * sizeof(double));
+  const double eps0 = opts->eps_scaling && !opts->warm_start
+                          ? specot__ot_eps_start_from_range(hi - lo, eps, opts)
+                          : eps;
+  size_t iters = 0;
+  double err = INFINITY;
+  st = specot__ot_sk_sym_run(n, ws->C, ws->loga, eps, eps0, ws->simd, opts, p, ws->rowbuf,
+                             ws->rowbuf + n, &iters, &err);
+  if (st == SPECOT_ERR_NUMERICAL)
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL,
+                        "sinkhorn: non-finite potential after %zu iterations (eps = %g)", iters,
+                        eps);
+  specot_ot_sinkhorn_result r;
+  memset(&r, 0, sizeof r);
+  sym_finish(n, ws->C, ws->loga, p, eps, ws->simd, plan, ws->sk.K, ws->rowbuf, &r);
+  r.iterations = iters;
+  r.marginal_error = err;
+  r.status = st;
+  if (!isfinite(r.cost) || !isfinite(r.dual_objective))
+    return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "sinkhorn: non-finite cost");
+  if (st == SPECOT_WARN_MAXITER)
+    specot__fail(ctx, st, "sinkhorn: max_iter = %zu reached; marginal violation %.3g > tol %.3g",
+                 opts->max_iter, err, opts->tol);
+  if (result) *result = r;
+  return st;
+}
