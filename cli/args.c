@@ -165,3 +165,12 @@ int cli_check_output(const char *cmd, const char *opt, const char *path) {
   }
   return CLI_EXIT_OK;
 }
+
+int cli_reject_options(const char *cmd, int argc, char **argv, const char *const *unused,
+                       const char *context) {
+  for (int i = 1; i < argc; ++i)
+    for (const char *const *u = unused; *u; ++u)
+      if (strcmp(argv[i], *u) == 0)
+        return cli_usage_error(cmd, "%s does not apply to %s", argv[i], context);
+  return CLI_EXIT_OK;
+}

@@ -89,6 +89,10 @@ int cli_check_masses(const char *cmd, const char *apath, const specot_array *a,
  * error) and an existing writable folder (else exit 3), checked before any computation so
  * that a command never fails after writing part of its outputs. */
 int cli_check_output(const char *cmd, const char *opt, const char *path);
+/* A usage error naming the first argument of argv[1..] found in the NULL-terminated list
+ * `unused` ("OPT does not apply to CONTEXT"), for options of another model/method. */
+int cli_reject_options(const char *cmd, int argc, char **argv, const char *const *unused,
+                       const char *context);
 int cli_read_matrix(const char *cmd, const char *path, size_t rows, size_t cols, const char *what,
                     specot_array *out);
 

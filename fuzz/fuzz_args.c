@@ -3,7 +3,8 @@
  * command.  The scratch folder holds small valid arrays (X.npy, Y.npy, a.npy, ...)
  * the arguments may name.  Every run must end with an exit code of the contract
  * (0, 2, 3, 4) and a failed run must leave no new file behind.  `flow` is parsed and
- * validated only (its runs are covered by the tests); `demo` is not run.  Inputs with
+ * validated only (its runs are covered by the tests); `demo`, and the training commands
+ * `shk`, `sdot`, `memory`, `generate` (seconds per run) are not run.  Inputs with
  * an argument naming a folder ('/') or a number above 1e4 (legitimately long runs)
  * are skipped. */
 #include <stdio.h>
@@ -24,7 +25,7 @@ static const struct {
     {"convert", cmd_convert},       {"lmo", cmd_lmo},           {"polar", cmd_polar},
     {"norm", cmd_norm},             {"gauge", cmd_gauge},       {"ot", cmd_ot},
     {"divergence", cmd_divergence}, {"transport", cmd_transport}, {"gaussian", cmd_gaussian},
-    {"geodesic", cmd_geodesic},     {"muon-step", cmd_muon_step},
+    {"geodesic", cmd_geodesic},     {"muon-step", cmd_muon_step}, {"dpcert", cmd_dpcert},
     {"flow", NULL},
 };
 enum { NCMD = sizeof commands / sizeof commands[0], MAXARG = 24 };

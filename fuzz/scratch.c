@@ -11,6 +11,13 @@ char *mkdtemp(char *tmpl);
 
 static char scratch[512];
 
+static int for_each_file(int remove_them);
+
+static void remove_scratch(void) {
+  (void)for_each_file(1);
+  (void)rmdir(scratch);
+}
+
 const char *fuzz_scratch(void) {
   if (scratch[0]) return scratch;
   const char *tmp = getenv("TMPDIR");
@@ -19,6 +26,7 @@ const char *fuzz_scratch(void) {
     perror("specot fuzz: scratch folder");
     abort();
   }
+  atexit(remove_scratch);
   return scratch;
 }
 

@@ -69,6 +69,8 @@ def make_inputs(d):
     np.save(p("A.npy"), np.array([[2.0, 0.5], [0.5, 1.0]]))
     np.save(p("Anan.npy"), np.array([[2.0, np.nan], [np.nan, 1.0]]))
     np.save(p("nonpsd.npy"), np.array([[1.0, 2.0], [2.0, 1.0]]))
+    np.save(p("nu5.npy"), np.full(5, 0.3))
+    np.save(p("mnan.npy"), np.array([np.nan, 0.0]))
     full = open(p("X.npy"), "rb").read()
     open(p("trunc.npy"), "wb").write(full[:-12])
     hdr_end = full.index(b"\n") + 1
@@ -198,6 +200,32 @@ CASES = [
      [("--grad", "g.npy")], 2, ["--grad-y"]),
     ("bad 2nd output gaussian", ["gaussian", "--cov0", "A.npy", "--cov1", "A.npy", "--dual", "nodir/D.npy"]
      + GAUSS, [("--cross", "K.npy")], 3, ["--dual"]),
+    # commands of wave 2 (sdot, shk, memory, generate, dpcert)
+    ("nan sdot", ["sdot", "Xnan.npy"], [("-o", "h.npy")], 3, ["Xnan.npy"]),
+    ("empty sdot", ["sdot", "empty.npy"], [("-o", "h.npy")], 3, ["empty.npy"]),
+    ("neg sdot nu", ["sdot", "X.npy", "--nu", "aneg.npy"], [("-o", "h.npy")], 3, ["aneg.npy", "--nu"]),
+    ("mass sdot nu", ["sdot", "X.npy", "--nu", "nu5.npy"], [("-o", "h.npy")], 3, ["nu5.npy"]),
+    ("shape sdot nu", ["sdot", "X.npy", "--nu", "a4.npy"], [("-o", "h.npy")], 3, ["a4.npy"]),
+    ("unused sdot lr", ["sdot", "X.npy", "--solver", "newton", "--lr", "0.1"], [("-o", "h.npy")], 2,
+     ["--lr"]),
+    ("nan shk mean", ["shk", "--target", "gauss", "--mean", "mnan.npy"], [("-o", "s.npy")], 3,
+     ["mnan.npy"]),
+    ("psd shk cov", ["shk", "--target", "gauss", "--mean", "m.npy", "--cov", "nonpsd.npy"],
+     [("-o", "s.npy")], 3, ["nonpsd.npy"]),
+    ("shape shk cov", ["shk", "--target", "gauss", "--mean", "m.npy", "--cov", "C34.npy"],
+     [("-o", "s.npy")], 3, ["C34.npy"]),
+    ("unused shk mean", ["shk", "--target", "mixture", "--mean", "m.npy"], [("-o", "s.npy")], 2,
+     ["--mean"]),
+    ("nan memory", ["memory", "store", "Xnan.npy", "Y.npy", "--eps", "0.5", "--beta", "1"],
+     [("-o", "mem/")], 3, ["Xnan.npy"]),
+    ("shape memory", ["memory", "store", "X.npy", "Y3.npy", "--eps", "0.5", "--beta", "1"],
+     [("-o", "mem/")], 3, ["Y3.npy"]),
+    ("empty memory", ["memory", "store", "X.npy", "empty.npy", "--eps", "0.5", "--beta", "1"],
+     [("-o", "mem/")], 3, ["empty.npy"]),
+    ("nan generate", ["generate", "--data", "Xnan.npy"], [("-o", "gen.npy")], 3, ["Xnan.npy"]),
+    ("unused generate tau", ["generate", "--data", "8gaussians", "--map", "hard", "--tau", "0.1"],
+     [("-o", "gen.npy")], 2, ["--tau"]),
+    ("range dpcert", ["dpcert", "--du", "0", "--eps0", "1", "--t", "1"], [], 2, ["--du"]),
     ("unused flow beta", ["flow", "--model", "mmd", "-p", "2", "--method", "euler", "--beta", "0.9"],
      [("--out", "run/")], 2, ["--beta"]),
 ]
