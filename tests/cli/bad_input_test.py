@@ -226,6 +226,12 @@ CASES = [
     ("unused generate tau", ["generate", "--data", "8gaussians", "--map", "hard", "--tau", "0.1"],
      [("-o", "gen.npy")], 2, ["--tau"]),
     ("range dpcert", ["dpcert", "--du", "0", "--eps0", "1", "--t", "1"], [], 2, ["--du"]),
+    ("unused muon-step eps", ["muon-step", "G.npy", "G.npy", "--eps", "0.1"], [("-o", "W.npy")], 2,
+     ["--eps"]),
+    ("unused muon-step ns-steps", ["muon-step", "G.npy", "G.npy", "--ortho", "polar", "--ns-steps", "3"],
+     [("-o", "W.npy")], 2, ["--ns-steps"]),
+    ("unused polar rtol", ["polar", "G.npy", "--method", "ns5", "--rtol", "0.1"], [("-o", "Qp.npy")], 2,
+     ["--rtol"]),
     ("unused flow beta", ["flow", "--model", "mmd", "-p", "2", "--method", "euler", "--beta", "0.9"],
      [("--out", "run/")], 2, ["--beta"]),
 ]
