@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ot_online.h"
 #include "specot/ot.h"
 
 static const char CMD[] = "divergence";
@@ -13,6 +14,7 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: specot divergence X.npy Y.npy --eps E [--a a.npy] [--b b.npy] [--scale S]\n"
           "                         [--tol T] [--grad gX.npy] [--grad-y gY.npy] [--json]\n"
+          "                         [--online] [--memory-limit BYTES]\n"
           "Debiased Sinkhorn divergence S = OT_eps(mu,nu) - OT_eps(mu,mu)/2 - OT_eps(nu,nu)/2\n"
           "with OT_eps = min <pi,C> + eps KL(pi | a b) and C_ij = S |x_i - y_j|^2.\n"
           "Options:\n"
@@ -21,13 +23,17 @@ static void usage(FILE *out) {
           "  --tol T      L1 marginal violation of each of the three problems (default 1e-9)\n"
           "  --grad F     gradient with respect to X (n x d): 2 S a_i (T_xx(x_i) - T_xy(x_i))\n"
           "  --grad-y F   gradient with respect to Y (m x d)\n"
-          "  --json       print value, ot_xy, ot_xx, ot_yy, status, iterations, marginal_error\n");
+          "  --json       print value, ot_xy, ot_xx, ot_yy, status, iterations, marginal_error\n"
+          "  --online     matrix-free solver (no n x m, n x n or m x m matrix; O(n+m) memory);\n"
+          "               chosen automatically when 8 (n+m)^2 bytes exceed --memory-limit\n"
+          "  --memory-limit B  bytes (K/M/G/T suffixes; default: a quarter of the RAM)\n");
 }
 
 int cmd_divergence(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *as = NULL, *bs = NULL, *gx = NULL, *gy = NULL;
   double eps = NAN, scale = 1.0, tol = NAN;
-  int json = 0, npos = 0, rc = CLI_EXIT_OK;
+  int json = 0, npos = 0, rc = CLI_EXIT_OK, online = 0;
+  size_t mem_limit = 0;
   for (int i = 1; i < argc && !rc; ++i) {
     const char *arg = argv[i];
     if (cli_is_help(arg)) {
@@ -41,6 +47,10 @@ int cmd_divergence(int argc, char **argv) {
       rc = cli_opt_double(CMD, argc, argv, &i, &scale, -INFINITY, INFINITY, NULL);
     } else if (strcmp(arg, "--tol") == 0) {
       rc = cli_opt_double(CMD, argc, argv, &i, &tol, -INFINITY, INFINITY, NULL);
+    } else if (strcmp(arg, "--online") == 0) {
+      online = 1;
+    } else if (strcmp(arg, "--memory-limit") == 0) {
+      rc = cli_opt_memory(CMD, argc, argv, &i, &mem_limit);
     } else if (strcmp(arg, "--a") == 0) {
       rc = cli_opt_str(CMD, argc, argv, &i, &as);
     } else if (strcmp(arg, "--b") == 0) {
@@ -77,9 +87,22 @@ int cmd_divergence(int argc, char **argv) {
   specot_ot_sinkhorn_opts_init(&opts);
   if (!isnan(tol)) opts.tol = tol;
   specot_ot_divergence_result res;
-  const specot_status st =
-      specot_ot_divergence(ctx, X.rows, Y.rows, X.cols, X.data, as ? A.data : NULL, Y.data,
-                           bs ? B.data : NULL, scale, eps, &opts, gradx, grady, NULL, NULL, &res);
+  /* The dense workspace holds about (n+m)^2 doubles (3nm + n^2 + m^2). */
+  online = online || specot_ot_online_preferred(X.rows + Y.rows, X.rows + Y.rows, mem_limit);
+  specot_status st;
+  if (online) {
+    specot_ot_online_ws *ows = NULL;
+    st = specot_ot_online_ws_alloc(ctx, X.rows, Y.rows, X.cols, &opts, &ows);
+    if (st == SPECOT_OK)
+      st = specot_ot_online_divergence_solve(ctx, ows, X.data, as ? A.data : NULL, Y.data,
+                                             bs ? B.data : NULL, scale, eps, &opts, gradx, grady,
+                                             NULL, NULL, &res);
+    specot_ot_online_ws_free(ows);
+  } else {
+    st =
+        specot_ot_divergence(ctx, X.rows, Y.rows, X.cols, X.data, as ? A.data : NULL, Y.data,
+                             bs ? B.data : NULL, scale, eps, &opts, gradx, grady, NULL, NULL, &res);
+  }
   if (st < 0) {
     rc = cli_report_files(CMD, ctx, st, pos[0], pos[1]);
     goto done;
@@ -90,6 +113,7 @@ int cmd_divergence(int argc, char **argv) {
   if (json) {
     cli_json j;
     cli_json_begin(&j, stdout);
+    cli_json_str(&j, "solver", online ? "online" : "dense");
     cli_json_num(&j, "value", res.value);
     cli_json_num(&j, "ot_xy", res.ot_xy);
     cli_json_num(&j, "ot_xx", res.ot_xx);

@@ -1,5 +1,6 @@
 /* `specot ot`: exact (network simplex / 1-D sorting) or entropic (Sinkhorn) OT between two
  * point clouds, with an optional dense cost matrix. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ot_online.h"
 #include "specot/ot.h"
 
 static const char CMD[] = "ot";
@@ -16,6 +18,7 @@ static void usage(FILE *out) {
           "usage: specot ot X.npy Y.npy [--a a.npy] [--b b.npy] [--cost sqeuclidean|C.npy]\n"
           "                 [--solver exact|sinkhorn] [--eps E] [--tol T] [--max-iter K]\n"
           "                 [--plan plan.csv] [--potentials f.npy,g.npy] [--json]\n"
+          "                 [--online] [--memory-limit BYTES] [--plan-threshold T]\n"
           "Optimal transport between mu = sum a_i delta(x_i) and nu = sum b_j delta(y_j).\n"
           "X is n x d, Y is m x d (one point per row; a 1-D array is d = 1).  Weights default\n"
           "to uniform; they must be >= 0 with equal totals.\n"
@@ -29,6 +32,13 @@ static void usage(FILE *out) {
           "  --max-iter K   pivots (exact) or iterations (sinkhorn) cap\n"
           "  --plan FILE    exact: nnz x 3 rows (row, col, mass); sinkhorn: dense n x m\n"
           "  --potentials F,G  dual potentials f (n) and g (m), normalised <a,f> = <b,g>\n"
+          "  --online       sinkhorn: matrix-free solver (C and the plan never stored, O(n+m)\n"
+          "                 memory); chosen automatically with the squared cost when the\n"
+          "                 n x m matrix (8 n m bytes) exceeds --memory-limit\n"
+          "  --memory-limit B  bytes (K/M/G/T suffixes) for that choice (default: a quarter\n"
+          "                 of the RAM)\n"
+          "  --plan-threshold T  online sinkhorn: write --plan as nnz x 3 rows (row, col,\n"
+          "                 mass) of the entries >= T (required with --plan there)\n"
           "  --json         print the results as JSON: cost (<pi,C> of the plan, POT's\n"
           "                 emd2/sinkhorn2), regularized_cost (sinkhorn: + eps KL(pi|a b)),\n"
           "                 status, iterations, marginal_error, dual_objective, lower_bound\n"
@@ -37,9 +47,9 @@ static void usage(FILE *out) {
 
 typedef struct ot_args {
   const char *x, *y, *a, *b, *cost, *plan, *pot;
-  int sinkhorn, json, have_eps, have_tol;
-  double eps, tol;
-  size_t max_iter;
+  int sinkhorn, json, have_eps, have_tol, online;
+  double eps, tol, plan_threshold;
+  size_t max_iter, mem_limit;
 } ot_args;
 
 /* Returns 0, CLI_EXIT_USAGE, or -1 after printing the help. */
@@ -72,6 +82,13 @@ static int parse(int argc, char **argv, ot_args *o) {
     } else if (strcmp(arg, "--tol") == 0) {
       rc = cli_opt_double(CMD, argc, argv, &i, &o->tol, -INFINITY, INFINITY, NULL);
       o->have_tol = 1;
+    } else if (strcmp(arg, "--online") == 0) {
+      o->online = 1;
+    } else if (strcmp(arg, "--memory-limit") == 0) {
+      rc = cli_opt_memory(CMD, argc, argv, &i, &o->mem_limit);
+    } else if (strcmp(arg, "--plan-threshold") == 0) {
+      rc = cli_opt_double(CMD, argc, argv, &i, &o->plan_threshold, DBL_TRUE_MIN, DBL_MAX,
+                          "a finite number > 0");
     } else if (strcmp(arg, "--max-iter") == 0) {
       rc = cli_opt_size(CMD, argc, argv, &i, &o->max_iter, 1, SIZE_MAX, "a positive integer");
     } else {
@@ -88,6 +105,8 @@ static int parse(int argc, char **argv, ot_args *o) {
   if (o->sinkhorn && !o->have_eps) return cli_usage_error(CMD, "--solver sinkhorn needs --eps");
   if (!o->sinkhorn && (o->have_eps || o->have_tol))
     return cli_usage_error(CMD, "--eps/--tol apply to --solver sinkhorn only");
+  if ((o->online || o->plan_threshold > 0.0) && !o->sinkhorn)
+    return cli_usage_error(CMD, "--online/--plan-threshold apply to --solver sinkhorn only");
   if (o->pot && !strchr(o->pot, ','))
     return cli_usage_error(CMD, "--potentials needs two files 'f.npy,g.npy'");
   if ((rc = cli_check_output(CMD, "--plan", o->plan))) return rc;
@@ -276,8 +295,23 @@ int cmd_ot(int argc, char **argv) {
       rc = cli_out_of_memory(CMD);
       goto done;
     }
-    rc = o.sinkhorn ? run_sinkhorn(&o, ctx, &X, &Y, Cm.data, A.data, B.data)
-                    : run_exact(&o, ctx, &X, &Y, Cm.data, A.data, B.data);
+    const int online = o.sinkhorn && !dense_cost &&
+                       (o.online || specot_ot_online_preferred(X.rows, Y.rows, o.mem_limit));
+    if (o.online && dense_cost) {
+      rc = cli_usage_error(CMD, "--online needs the squared Euclidean cost (no --cost matrix)");
+    } else if (online && o.plan && !(o.plan_threshold > 0.0)) {
+      rc = cli_usage_error(CMD,
+                           "--plan with the online solver needs --plan-threshold (the dense "
+                           "plan is %zu x %zu)",
+                           X.rows, Y.rows);
+    } else if (online) {
+      const ot_online_job job = {
+          &X,         &Y,     A.data, B.data, o.eps, o.have_tol ? o.tol : NAN, o.plan_threshold,
+          o.max_iter, o.plan, o.pot,  o.json};
+      rc = ot_run_online(ctx, &job);
+    } else
+      rc = o.sinkhorn ? run_sinkhorn(&o, ctx, &X, &Y, Cm.data, A.data, B.data)
+                      : run_exact(&o, ctx, &X, &Y, Cm.data, A.data, B.data);
     specot_ctx_free(ctx);
   }
 done:

@@ -20,3 +20,4 @@ X("dpcert", cmd_dpcert, "mean-field DP certificates of an SHK sampler of the exp
 X("memory", cmd_memory, "associative memory of point clouds: store, retrieve (SHK flow), bench vs Hopfield")
 X("sdot", cmd_sdot, "semi-discrete OT: Brenier heights from the cube/Gaussian to weighted points")
 X("generate", cmd_generate, "AE-OT generator: autoencoder + semi-discrete OT + hard/soft/masked maps, with metrics")
+X("paper", cmd_paper, "regenerate an experiment of the paper: figures + summary.json (paper list)")

@@ -17,14 +17,14 @@ static const int palette[][3] = {{31, 119, 180}, {214, 39, 40},  {44, 160, 44}, 
                                  {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {23, 190, 207}};
 enum { NPALETTE = sizeof palette / sizeof palette[0] };
 
-static char *tmp_name(const char *path) {
+char *cli_plot_tmp_name(const char *path) {
   const size_t len = strlen(path);
   char *tmp = malloc(len + 16);
   if (tmp) snprintf(tmp, len + 16, "%s.tmp%d.png", path, (int)(rand() % 100000));
   return tmp;
 }
 
-static void begin(const char *tmp, int width, int height) {
+void cli_plot_begin(const char *tmp, int width, int height) {
   plsdev("pngcairo");
   plsfnam(tmp);
   char geometry[64];
@@ -37,7 +37,7 @@ static void begin(const char *tmp, int width, int height) {
   plinit();
 }
 
-static int finish(const char *tmp, const char *path) {
+int cli_plot_finish(const char *tmp, const char *path) {
   plend();
   if (rename(tmp, path) != 0) {
     remove(tmp);
@@ -76,13 +76,13 @@ int cli_plot_lines(const char *path, const char *title, const char *xlabel, cons
   xlo = fmax(xlo, -0.25 * DBL_MAX), xhi = fmin(xhi, 0.25 * DBL_MAX);
   ylo = fmax(ylo, -0.25 * DBL_MAX), yhi = fmin(yhi, 0.25 * DBL_MAX);
   const double pad = 0.05 * (yhi - ylo);
-  char *tmp = tmp_name(path);
+  char *tmp = cli_plot_tmp_name(path);
   double *xs = malloc((maxn + 1) * sizeof *xs), *ys = malloc((maxn + 1) * sizeof *ys);
   if (!tmp || !xs || !ys) {
     free(tmp), free(xs), free(ys);
     return CLI_EXIT_NUMERICAL;
   }
-  begin(tmp, PLOT_WIDTH, PLOT_HEIGHT);
+  cli_plot_begin(tmp, PLOT_WIDTH, PLOT_HEIGHT);
   pladv(0);
   plvpor(0.1, 0.95, 0.1, 0.9);
   plwind(xlo, xhi, ylo - pad, yhi + pad);
@@ -109,7 +109,7 @@ int cli_plot_lines(const char *path, const char *title, const char *xlabel, cons
     }
   }
   free(xs), free(ys);
-  const int rc = finish(tmp, path);
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }
@@ -126,10 +126,10 @@ int cli_plot_heatmaps(const char *path, const char *title, const cli_heatmap *ma
     for (size_t i = 0; i < maps[k].rows * maps[k].cols; ++i)
       if (fabs(maps[k].values[i]) > vmax) vmax = fabs(maps[k].values[i]);
   if (vmax == 0.0) vmax = 1.0;
-  char *tmp = tmp_name(path);
+  char *tmp = cli_plot_tmp_name(path);
   if (!tmp) return CLI_EXIT_NUMERICAL;
   const int ncols = nmaps < 4 ? nmaps : 4, nrows = (nmaps + ncols - 1) / ncols;
-  begin(tmp, 300 * ncols, 330 * nrows + 40);
+  cli_plot_begin(tmp, 300 * ncols, 330 * nrows + 40);
   set_diverging_cmap();
   plssub(ncols, nrows);
   for (int k = 0; k < nmaps; ++k) {
@@ -149,7 +149,7 @@ int cli_plot_heatmaps(const char *path, const char *title, const cli_heatmap *ma
     plmtex("t", 1.0, 0.5, 0.5, h->title ? h->title : "");
   }
   (void)title;
-  const int rc = finish(tmp, path);
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }
@@ -169,9 +169,9 @@ int cli_plot_coupling(const char *path, const char *title, const double *x, size
   for (size_t k = 0; k < nnz; ++k) mmax = fmax(mmax, mass[k]);
   const double span = fmax(xhi - xlo, yhi - ylo), pad = 0.08 * (span > 0 ? span : 1.0);
   const double cx = 0.5 * (xlo + xhi), cy = 0.5 * (ylo + yhi), half = 0.5 * span + pad;
-  char *tmp = tmp_name(path);
+  char *tmp = cli_plot_tmp_name(path);
   if (!tmp) return CLI_EXIT_NUMERICAL;
-  begin(tmp, 800, 800);
+  cli_plot_begin(tmp, 800, 800);
   pladv(0);
   plvpor(0.1, 0.95, 0.08, 0.92);
   plwind(cx - half, cx + half, cy - half, cy + half);
@@ -193,7 +193,7 @@ int cli_plot_coupling(const char *path, const char *title, const double *x, size
   for (size_t i = 0; i < n; ++i) plpoin(1, &x[2 * i], &x[2 * i + 1], 17);
   plcol0(3);
   for (size_t j = 0; j < m; ++j) plpoin(1, &y[2 * j], &y[2 * j + 1], 17);
-  const int rc = finish(tmp, path);
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }

@@ -37,4 +37,14 @@ int cli_plot_coupling(const char *path, const char *title, const double *x, size
                       const double *y, size_t m, const size_t *rows, const size_t *cols,
                       const double *mass, size_t nnz);
 
+/* The steps every picture shares, for the command's other drawing files:
+ * cli_plot_tmp_name gives a malloc'ed temporary file name beside `path` (NULL
+ * when out of memory); cli_plot_begin opens a width x height pngcairo page on
+ * it with the shared colours (0 white background, 1 black, 2..9 the line
+ * palette, 15 grey; callers may redefine entries after it); cli_plot_finish
+ * closes the page and renames the file to `path` (exit code as above). */
+char *cli_plot_tmp_name(const char *path);
+void cli_plot_begin(const char *tmp, int width, int height);
+int cli_plot_finish(const char *tmp, const char *path);
+
 #endif

@@ -9,35 +9,19 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot.h"
 
-static char *tmp_png(const char *path) {
-  const size_t len = strlen(path) + 32;
-  char *tmp = malloc(len);
-  if (tmp) snprintf(tmp, len, "%s.tmp%d.png", path, (int)(rand() % 100000));
-  return tmp;
-}
-
+/* Opens a page with the shared colours; 2 and 3 are the back (grey) and
+ * front (blue) points here. */
 static void start(const char *tmp, int width, int height) {
-  plsdev("pngcairo");
-  plsfnam(tmp);
-  char geometry[64];
-  snprintf(geometry, sizeof geometry, "%dx%d", width, height);
-  plsetopt("geometry", geometry);
-  plscol0(0, 255, 255, 255);
-  plscol0(1, 0, 0, 0);
+  cli_plot_begin(tmp, width, height);
   plscol0(2, 190, 190, 190);
   plscol0(3, 31, 119, 180);
-  plinit();
 }
 
+/* Closes the page, renames it to path and frees tmp. */
 static int end(char *tmp, const char *path) {
-  plend();
-  int rc = CLI_EXIT_OK;
-  if (rename(tmp, path) != 0) {
-    remove(tmp);
-    fprintf(stderr, "specot: error: cannot write picture '%s'\n", path);
-    rc = CLI_EXIT_INPUT;
-  }
+  const int rc = cli_plot_finish(tmp, path);
   free(tmp);
   return rc;
 }
@@ -65,7 +49,7 @@ int cli_plot_scatter_panels(const char *path, const char *title, const cli_scatt
   }
   if (!(lo < hi)) lo = -1.0, hi = 1.0;
   const double pad = 0.05 * (hi - lo);
-  char *tmp = tmp_png(path);
+  char *tmp = cli_plot_tmp_name(path);
   double *xs = malloc(maxn * sizeof *xs), *ys = malloc(maxn * sizeof *ys);
   if (!tmp || !xs || !ys) {
     free(tmp), free(xs), free(ys);
@@ -92,7 +76,7 @@ int cli_plot_image_grid(const char *path, const char *title, const double *image
                         size_t side, size_t cols, double lo, double hi) {
   const size_t rows = (count + cols - 1) / cols, cell = side + 1;
   const size_t nx = cols * cell + 1, ny = rows * cell + 1;
-  char *tmp = tmp_png(path);
+  char *tmp = cli_plot_tmp_name(path);
   PLFLT **z = NULL;
   if (tmp) plAlloc2dGrid(&z, (PLINT)nx, (PLINT)ny);
   if (!tmp || !z) {

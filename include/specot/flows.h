@@ -478,6 +478,44 @@ SPECOT_API specot_status specot_flow_attention_protocol(
     specot_flow_objective *obj, double *x0, double *teacher, double *z_test, double *y_test,
     double *effective_tokens);
 
+/* ------------------------------------------------------------------------- */
+/* Gaussian modal ODE (the paper's closed-form Gaussian example)             */
+/* ------------------------------------------------------------------------- */
+/*
+ * K modes, each a pair (a_k, b_k) = (s_k + r_k, s_k - r_k) > 0 with target
+ * beta_k; with q = 2p/(2p-1) (q = 1 at p = inf), err_k = (a_k - b_k)/2 - beta_k,
+ *   pref = ( sum_k |2 err_k|^q (a_k^{q/2} + b_k^{q/2}) )^{(2-q)/q}   (1 at p = 1),
+ *   a_k' = -4 err_k pref a_k^{q/2},   b_k' = +4 err_k pref b_k^{q/2}
+ * (paper_experiments.md; J_p's scale factor ||G||_{S_q}^{2-q} is `pref`).
+ * The residual sum_k err_k^2 decreases, and each mode conserves its leaf
+ *   I_p(a, b) = a b = s^2 - r^2 (p = 1),  sqrt a + sqrt b (p = inf),
+ *   a^rho + b^rho with rho = (p-1)/(2p-1) otherwise,
+ * since d(a^rho)/dt = -4 rho err pref and d(b^rho)/dt = +4 rho err pref.
+ * The state y has 2K entries (a_1..a_K, b_1..b_K).  The rhs reads a and b as
+ * max(., floor) and the clip hook maps the state to max(y, floor) after each
+ * step (the paper's RK4 clips at 1e-12); a mode that reaches the floor leaves
+ * its leaf.  The rhs and clip have the specot_ode_rhs_fn / specot_ode_clip_fn
+ * signatures of specot/ode.h (data = the model), so an integration is
+ *   specot_ode_system sys = {specot_flow_gaussian_modal_rhs,
+ *                            specot_flow_gaussian_modal_clip, &model};
+ * Cost O(K) per evaluation.  The rhs returns ERR_INVALID for p < 1, K = 0,
+ * n != 2K, floor < 0 or NULL pointers.
+ */
+typedef struct specot_flow_gaussian_modal {
+  double p;             /* gauge exponent in [1, inf] */
+  size_t modes;         /* K >= 1 */
+  const double *target; /* K targets beta_k (not copied) */
+  double floor;         /* state floor >= 0; default 1e-12 */
+} specot_flow_gaussian_modal;
+
+SPECOT_API void specot_flow_gaussian_modal_init(specot_flow_gaussian_modal *model, double p,
+                                                size_t modes, const double *target);
+SPECOT_API specot_status specot_flow_gaussian_modal_rhs(void *model, specot_ctx *ctx, double t,
+                                                        const double *y, size_t n, double *dydt);
+SPECOT_API void specot_flow_gaussian_modal_clip(void *model, double *y, size_t n);
+/* The conserved quantity I_p(a, b) of one mode (NaN for p < 1 or a, b < 0). */
+SPECOT_API double specot_flow_gaussian_modal_invariant(double p, double a, double b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -200,8 +200,11 @@ specot_status specot_ot_divergence_solve(specot_ctx *ctx, specot_ot_divergence_w
   /* Values: dual objectives (mass terms from the actual plan masses). */
   specot_ot_sinkhorn_result rxy;
   specot__ot_sk_finish(&pxy, ws->f, ws->g, NULL, &ws->sk, ws->row, &rxy);
-  const double ot_xx = 2.0 * weighted(ws->loga, ws->p, n);
-  const double ot_yy = 2.0 * weighted(ws->logb, ws->q, m);
+  /* Self terms in the same KL convention as the cross term: at the
+   * symmetric fixed point the plan has mass ta (tb), so the dual objective's
+   * mass term is -eps (ta - ta^2); it vanishes for unit masses only. */
+  const double ot_xx = 2.0 * weighted(ws->loga, ws->p, n) - eps * (ta - ta * ta);
+  const double ot_yy = 2.0 * weighted(ws->logb, ws->q, m) - eps * (tb - tb * tb);
   const double value = rxy.dual_objective - 0.5 * ot_xx - 0.5 * ot_yy;
   if (!isfinite(value))
     return specot__fail(ctx, SPECOT_ERR_NUMERICAL, "divergence: non-finite value");

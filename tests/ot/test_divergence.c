@@ -67,6 +67,33 @@ static void test_properties(void **state) {
   }
 }
 
+/* Total mass 2: the self terms carry the same mass term as the cross term,
+ * so OT_eps(mu,mu) equals the alternating solver's dual objective on the
+ * cost |x_i - x_k|^2 and S(mu,mu) = 0 (the self terms used to drop it). */
+static void test_non_unit_mass(void **state) {
+  (void)state;
+  enum { n = 5, d = 2 };
+  double a2[n], C[n * n], f[n], g[n];
+  for (size_t i = 0; i < n; ++i) a2[i] = 2.0 * SA[i];
+  for (size_t i = 0; i < n; ++i)
+    for (size_t k = 0; k < n; ++k) {
+      const double dx = SX[i * d] - SX[k * d], dy = SX[i * d + 1] - SX[k * d + 1];
+      C[i * n + k] = dx * dx + dy * dy;
+    }
+  specot_ot_sinkhorn_opts o = tight();
+  specot_ot_divergence_result r;
+  specot_ot_sinkhorn_result rs;
+  const double eps = 0.5;
+  assert_int_equal(specot_ot_divergence(NULL, n, n, d, SX, a2, SX, a2, 1.0, eps, &o, NULL, NULL,
+                                        NULL, NULL, &r),
+                   SPECOT_OK);
+  assert_close(r.value, 0.0, 0.0, 1e-11);
+  assert_int_equal(specot_ot_sinkhorn(NULL, n, n, a2, a2, C, eps, &o, f, g, NULL, &rs),
+                   SPECOT_OK);
+  assert_close(r.ot_xx, rs.dual_objective, 1e-11, 1e-11);
+  assert_close(r.ot_xy, rs.dual_objective, 1e-11, 1e-11);
+}
+
 /* Gradients against central differences (positions and zero-sum weight moves). */
 static void test_gradients(void **state) {
   (void)state;
@@ -217,7 +244,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spec_values), cmocka_unit_test(test_properties),
       cmocka_unit_test(test_gradients),   cmocka_unit_test(test_warm_workspace),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_errors),      cmocka_unit_test(test_non_unit_mass),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
