@@ -78,6 +78,7 @@ int cli_read_vector(const char *cmd, const char *path, size_t len, const char *w
   if (out->rows * out->cols != len) {
     fprintf(stderr, "specot %s: error: %s '%s' has %zu entries, expected %zu\n", cmd, what, path,
             out->rows * out->cols, len);
+    specot_array_free(out); /* on error *out holds no allocation (callers may return at once) */
     return CLI_EXIT_INPUT;
   }
   return CLI_EXIT_OK;
@@ -91,6 +92,7 @@ int cli_read_matrix(const char *cmd, const char *path, size_t rows, size_t cols,
     fprintf(stderr,
             "specot %s: error: dimension mismatch: %s '%s' is %zu x %zu, expected %zu x %zu\n", cmd,
             what, path, out->rows, out->cols, rows, cols);
+    specot_array_free(out); /* on error *out holds no allocation (callers may return at once) */
     return CLI_EXIT_INPUT;
   }
   return CLI_EXIT_OK;
