@@ -86,7 +86,7 @@ def pot_frank_wolfe(X, Y, p):
             eta = 0.5 * (lo + hi)
         S = (1 - eta) * S + eta * Sn
         P = (1 - eta) * P + eta * Pn
-    return time.perf_counter() - t0, calls, (ub - lb) / ub, ub
+    return time.perf_counter() - t0, calls, (ub - lb) / ub, ub, lb
 
 
 def main():
@@ -114,10 +114,13 @@ def main():
             r = subprocess.run([exe, fx, fy, 'inf' if np.isinf(p) else str(p), str(TOL), '1',
                                 str(cap)], capture_output=True, text=True, check=True)
             ours = json.loads(r.stdout)
-            t, calls, gap, ub = pot_frank_wolfe(X, Y, p)
+            t, calls, gap, ub, lb = pot_frank_wolfe(X, Y, p)
             reached = gap <= TOL or ours['relative_gap'] > TOL
             ratio = t / ours['time']
-            agree = ub >= ours['upper'] * (1 - 1e-9) or not reached
+            # Both sides are certified brackets [lower, upper] of the same value: they must
+            # overlap (each lower bound below the other's upper bound), whether or not the
+            # peer reached the target gap.
+            agree = (ours['lower'] <= ub * (1 + 1e-9) and lb <= ours['upper'] * (1 + 1e-9))
             print(f'{n:5d} {d:3d} {"inf" if np.isinf(p) else int(p):>4} | {ours["time"]:9.3f} '
                   f'{ours["ot_calls"]:5d} {ours["relative_gap"]:8.1e} | {t:9.3f} {calls:5d} '
                   f'{gap:8.1e} | {"" if reached else ">"}{ratio:7.1f}x'

@@ -19,6 +19,10 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_USAGE = 2, CLI_EXIT_INPUT = 3, CLI_EXIT_NUMERIC
 int cli_exit_code(specot_status status);
 /* Prints "specot CMD: error: <detail or strerror>" on stderr; returns the exit code. */
 int cli_report(const char *cmd, const specot_ctx *ctx, specot_status status);
+/* cli_report naming the input file(s) the failed computation read (file2 may be NULL):
+ * "specot CMD: error: 'X.npy', 'Y.npy': <detail>". */
+int cli_report_files(const char *cmd, const specot_ctx *ctx, specot_status status,
+                     const char *file1, const char *file2);
 /* Prints "specot CMD: <message>" and a hint to --help on stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -73,6 +77,22 @@ int cli_read_points(const char *cmd, const char *xpath, const char *ypath, speco
 int cli_read_vector(const char *cmd, const char *path, size_t len, const char *what,
                     specot_array *out);
 /* Reads a rows x cols matrix: "dimension mismatch: WHAT 'PATH' is 3 x 4, expected 4 x 4". */
+/* cli_read_vector for a weight vector given with option opt (NULL path: none, uniform):
+ * also one line naming opt and the file for a negative entry or a total that is not > 0. */
+int cli_read_weights(const char *cmd, const char *path, size_t len, const char *opt,
+                     specot_array *out);
+/* Equal totals (relative 1e-9, as the solvers require) of two weight vectors read by
+ * cli_read_weights (no data: uniform, total 1); else one line naming both files, exit 3. */
+int cli_check_masses(const char *cmd, const char *apath, const specot_array *a,
+                     const char *bpath, const specot_array *b);
+/* An output path given with option opt (NULL: none): a known extension (else a usage
+ * error) and an existing writable folder (else exit 3), checked before any computation so
+ * that a command never fails after writing part of its outputs. */
+int cli_check_output(const char *cmd, const char *opt, const char *path);
+/* A usage error naming the first argument of argv[1..] found in the NULL-terminated list
+ * `unused` ("OPT does not apply to CONTEXT"), for options of another model/method. */
+int cli_reject_options(const char *cmd, int argc, char **argv, const char *const *unused,
+                       const char *context);
 int cli_read_matrix(const char *cmd, const char *path, size_t rows, size_t cols, const char *what,
                     specot_array *out);
 

@@ -40,6 +40,12 @@ int cmd_convert(int argc, char **argv) {
   opts.require_finite = !allow_nonfinite;
   specot_array a;
   specot_status st = specot_io_read(ctx, in, &opts, &a);
+  if (st == SPECOT_OK && a.rows * a.cols == 0) {
+    fprintf(stderr, "specot convert: error: '%s' is empty (%zu x %zu)\n", in, a.rows, a.cols);
+    specot_array_free(&a);
+    specot_ctx_free(ctx);
+    return CLI_EXIT_INPUT;
+  }
   if (st == SPECOT_OK) st = specot_io_write(ctx, out, a.data, a.rows, a.cols, a.ndim);
   if (st < 0) {
     rc = cli_report("convert", ctx, st);

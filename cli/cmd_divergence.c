@@ -66,12 +66,15 @@ int cmd_divergence(int argc, char **argv) {
   if (rc) return rc;
   if (npos < 2) return cli_usage_error(CMD, "needs two point files X and Y");
   if (isnan(eps)) return cli_usage_error(CMD, "--eps is required");
+  if ((rc = cli_check_output(CMD, "--grad", gx)) || (rc = cli_check_output(CMD, "--grad-y", gy)))
+    return rc;
   specot_array X = {0}, Y = {0}, A = {0}, B = {0};
   double *gradx = NULL, *grady = NULL;
   specot_ctx *ctx = NULL;
   if ((rc = cli_read_points(CMD, pos[0], pos[1], &X, &Y)) ||
-      (rc = cli_read_vector(CMD, as, X.rows, "weight vector a", &A)) ||
-      (rc = cli_read_vector(CMD, bs, Y.rows, "weight vector b", &B)))
+      (rc = cli_read_weights(CMD, as, X.rows, "--a", &A)) ||
+      (rc = cli_read_weights(CMD, bs, Y.rows, "--b", &B)) ||
+      (rc = cli_check_masses(CMD, as, &A, bs, &B)))
     goto done;
   gradx = gx ? malloc(X.rows * X.cols * sizeof *gradx) : NULL;
   grady = gy ? malloc(Y.rows * Y.cols * sizeof *grady) : NULL;
@@ -101,7 +104,7 @@ int cmd_divergence(int argc, char **argv) {
                              bs ? B.data : NULL, scale, eps, &opts, gradx, grady, NULL, NULL, &res);
   }
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, pos[0], pos[1]);
     goto done;
   }
   cli_warn(CMD, ctx, st);

@@ -59,6 +59,19 @@ static int prepare_resume(flow_cfg *c, flow_traj *t) {
   return flow_traj_load(c->resume, last, t);
 }
 
+/* Reads and checks the model's inputs (user arrays included) before anything is written, so
+ * that bad input leaves no output folder and no modified file behind. */
+static int check_inputs(const flow_cfg *c) {
+  specot_ctx *ctx = specot_ctx_alloc();
+  if (!ctx) return cli_out_of_memory(CMD);
+  flow_model m;
+  memset(&m, 0, sizeof m);
+  const int rc = flow_model_build(c, 0, &m, ctx);
+  if (!rc) flow_model_free(&m);
+  specot_ctx_free(ctx);
+  return rc;
+}
+
 /* One run per p; particles_p<P>.npy per p when several, particles.npy for the last. */
 static int run_all(const flow_cfg *c, flow_traj *t, flow_result *res, size_t *n) {
   const int sphere = strcmp(c->model, "sphere") == 0;
@@ -86,16 +99,37 @@ static int run_all(const flow_cfg *c, flow_traj *t, flow_result *res, size_t *n)
   return rc;
 }
 
+static void on_interrupt(int sig) {
+  (void)sig;
+  flow_interrupted = 1;
+}
+
+/* SIGINT (Ctrl-C) and SIGTERM stop the run at the end of the current step; a second
+ * signal acts as usual (SA_RESETHAND). */
+static void catch_interrupts(struct sigaction *old_int, struct sigaction *old_term) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  flow_interrupted = 0;
+  sigaction(SIGINT, &sa, old_int);
+  sigaction(SIGTERM, &sa, old_term);
+}
+
 int cmd_flow(int argc, char **argv) {
   flow_cfg c;
   flow_cfg_init(&c);
   int rc = flow_parse_args(argc, argv, &c);
   if (rc) return rc < 0 ? CLI_EXIT_OK : rc;
   flow_traj t = {0};
+  struct sigaction old_int, old_term;
+  catch_interrupts(&old_int, &old_term); /* a signal during the setup stops at step 0 */
   if (c.resume) {
     rc = prepare_resume(&c, &t);
   } else {
     rc = flow_validate(&c);
+    if (!rc) rc = check_inputs(&c);
     if (!rc && !c.out) c.out = "out/flow";
     if (!rc) rc = make_out_dir(c.out);
     if (!rc && c.ckpt_every) rc = flow_save_cfg(&c, c.out);
@@ -111,6 +145,8 @@ int cmd_flow(int argc, char **argv) {
   }
   if (!rc) rc = flow_plot_energy(c.out, &t, &c);
   if (!rc && c.json) flow_print_json(&c, res, n);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
   free(t.rows);
   return rc;
 }

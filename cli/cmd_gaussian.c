@@ -66,6 +66,9 @@ static int parse(int argc, char **argv, gaussian_args *t) {
   if (!t->m0 || !t->A || !t->m1 || !t->B)
     return cli_usage_error(CMD, "--mean0, --cov0, --mean1 and --cov1 are required");
   if (!t->have_gauge) return cli_usage_error(CMD, "give the gauge with -p P or --kyfan K");
+  if ((rc = cli_check_output(CMD, "--cross", t->cross)) || (rc = cli_check_output(CMD, "--dual", t->dual)) ||
+      (rc = cli_check_output(CMD, "--sigma", t->sigma)))
+    return rc;
   return CLI_EXIT_OK;
 }
 
@@ -107,7 +110,12 @@ int cmd_gaussian(int argc, char **argv) {
                                buf, buf + d * d, buf + 2 * d * d);
   cli_spectral_progress_end(&ps);
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    /* Name the file of the covariance the library rejected. */
+    const char *msg = specot_ctx_errmsg(ctx);
+    const int is_b = strstr(msg, "covariance B") != NULL;
+    rc = strstr(msg, "covariance A") || is_b
+             ? cli_report_files(CMD, ctx, st, is_b ? t.B : t.A, NULL)
+             : cli_report_files(CMD, ctx, st, t.A, t.B);
   } else {
     if (!t.quiet) cli_warn(CMD, ctx, st);
     const char *status = st == SPECOT_OK ? "converged" : "max-iterations";

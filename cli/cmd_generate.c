@@ -128,6 +128,12 @@ static int parse(int argc, char **argv, gen_args *a) {
     a->map = GEN_AEOT;
   else
     return cli_usage_error(CMD, "bad value '%s' for --map (need hard, soft, masked or aeot)", map);
+  static const char *const not_hard[] = {"--tau", "--kappa", "--theta", NULL};
+  static const char *const not_soft[] = {"--theta", NULL};
+  if (a->map == GEN_HARD && (rc = cli_reject_options(CMD, argc, argv, not_hard, "--map hard")))
+    return rc;
+  if (a->map == GEN_SOFT && (rc = cli_reject_options(CMD, argc, argv, not_soft, "--map soft")))
+    return rc;
   return 0;
 }
 

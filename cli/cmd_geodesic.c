@@ -64,18 +64,21 @@ int cmd_geodesic(int argc, char **argv) {
   if (npos != 2) return cli_usage_error(CMD, "expected two point files X and Y");
   if (!have) return cli_usage_error(CMD, "give the gauge with -p P or --kyfan K");
   if (isnan(t) || !out) return cli_usage_error(CMD, "-t T and -o FILE are required");
+  if ((rc = cli_check_output(CMD, "-o", out)) || (rc = cli_check_output(CMD, "--weights-out", wout)))
+    return rc;
   specot_array X = {0}, Y = {0}, a = {0}, b = {0};
   double *Z = NULL, *w = NULL;
   specot_ctx *ctx = NULL;
   specot_spectral_ws *ws = NULL;
   if ((rc = cli_read_points(CMD, pos[0], pos[1], &X, &Y)) ||
-      (rc = cli_read_vector(CMD, pa, X.rows, "weight vector a", &a)) ||
-      (rc = cli_read_vector(CMD, pb, Y.rows, "weight vector b", &b)))
+      (rc = cli_read_weights(CMD, pa, X.rows, "--a", &a)) ||
+      (rc = cli_read_weights(CMD, pb, Y.rows, "--b", &b)) ||
+      (rc = cli_check_masses(CMD, pa, &a, pb, &b)))
     goto done;
   ctx = specot_ctx_alloc();
   ws = ctx ? specot_spectral_ws_alloc(ctx, X.rows, Y.rows, X.cols, 0) : NULL;
   if (!ws) {
-    rc = ctx ? cli_report(CMD, ctx, specot_ctx_status(ctx)) : cli_out_of_memory(CMD);
+    rc = ctx ? cli_report_files(CMD, ctx, specot_ctx_status(ctx), pos[0], pos[1]) : cli_out_of_memory(CMD);
     goto done;
   }
   cli_progress ps;
@@ -85,7 +88,7 @@ int cmd_geodesic(int argc, char **argv) {
       specot_spectral_solve(ctx, ws, &gauge, X.data, a.data, Y.data, b.data, &opts, &res);
   cli_spectral_progress_end(&ps);
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, pos[0], pos[1]);
     goto done;
   }
   if (!quiet) cli_warn(CMD, ctx, st);

@@ -68,7 +68,7 @@ static void usage(FILE *out) {
 
 int cmd_lmo(int argc, char **argv) {
   static const char CMD[] = "lmo";
-  const char *in = NULL, *out = NULL, *wpath = NULL, *blocks = NULL, *gauge_s = "sum";
+  const char *in = NULL, *out = NULL, *wpath = NULL, *blocks = NULL, *gauge_s = NULL;
   double p = NAN, rtol = SPECOT_LINALG_RTOL_DEFAULT;
   int json = 0, npos = 0, rc = CLI_EXIT_OK;
   for (int i = 1; i < argc && !rc; ++i) {
@@ -79,7 +79,7 @@ int cmd_lmo(int argc, char **argv) {
     } else if (strcmp(a, "--json") == 0) {
       json = 1;
     } else if (strcmp(a, "-p") == 0) {
-      rc = cli_opt_double(CMD, argc, argv, &i, &p, -INFINITY, INFINITY, NULL);
+      rc = cli_opt_double(CMD, argc, argv, &i, &p, 0.5, INFINITY, "a number >= 1/2 or 'inf'");
     } else if (strcmp(a, "--rtol") == 0) {
       rc = cli_opt_double(CMD, argc, argv, &i, &rtol, 0.0, INFINITY, "a number >= 0");
     } else if (strcmp(a, "--weights") == 0) {
@@ -98,10 +98,13 @@ int cmd_lmo(int argc, char **argv) {
   if (!in) return cli_usage_error(CMD, "needs an input matrix G");
   if (isnan(p)) return cli_usage_error(CMD, "needs the exponent -p");
   if (wpath && blocks) return cli_usage_error(CMD, "--weights and --blocks exclude each other");
+  if (gauge_s && !blocks) return cli_usage_error(CMD, "--gauge applies to --blocks only");
   specot_linalg_block_gauge gauge = SPECOT_LINALG_BLOCK_SUM;
-  if (strcmp(gauge_s, "max") == 0)
+  if (!gauge_s || strcmp(gauge_s, "sum") == 0)
+    gauge = SPECOT_LINALG_BLOCK_SUM;
+  else if (strcmp(gauge_s, "max") == 0)
     gauge = SPECOT_LINALG_BLOCK_MAX;
-  else if (strcmp(gauge_s, "sum") != 0)
+  else
     return cli_usage_error(CMD, "--gauge must be 'sum' or 'max', not '%s'", gauge_s);
   size_t widths[MAX_BLOCKS];
   int nblocks = 0;
@@ -111,7 +114,7 @@ int cmd_lmo(int argc, char **argv) {
   specot_array G = {0}, W = {0};
   if ((rc = cli_read_array(CMD, in, &G))) return rc;
   const size_t m = G.rows, n = G.cols;
-  if ((rc = cli_read_vector(CMD, wpath, m, "weight vector (one per row of G)", &W))) {
+  if ((rc = cli_read_weights(CMD, wpath, m, "--weights", &W))) {
     specot_array_free(&G);
     specot_array_free(&W);
     return rc;
@@ -143,7 +146,7 @@ int cmd_lmo(int argc, char **argv) {
     if (st >= 0) pairing = pairing_of(G.data, V, NULL, m, n);
   }
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, in, NULL);
     goto done;
   }
   if (out && (rc = cli_write_array(CMD, out, V, m, n, G.ndim == 2 ? 2 : 1))) goto done;

@@ -58,14 +58,13 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A bar redrawn every 0.2 s on a terminal, otherwise one line per 10%. */
+/* A bar redrawn every 0.2 s, only on a terminal (none in logs or pipes). */
 static void tick(void *data, size_t done, size_t total) {
   bar *b = data;
-  if (b->quiet || total == 0) return;
-  const int tty = isatty(2);
+  if (b->quiet || total == 0 || !isatty(2)) return;
+  const int tty = 1;
   const double t = now_s();
-  if (tty && done < total && t - b->last < 0.2) return;
-  if (!tty && done != total && (done * 10) / total == ((done - 1) * 10) / total) return;
+  if (done < total && t - b->last < 0.2) return;
   b->last = t;
   const double rate = (double)done / fmax(t - b->t0, 1e-9);
   const int width = 30, fill = (int)((double)width * (double)done / (double)total);

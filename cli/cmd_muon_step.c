@@ -77,6 +77,8 @@ int cmd_muon_step(int argc, char **argv) {
   if (rc) return rc;
   if (npos < 2) return cli_usage_error(CMD, "needs the weights W and the gradient G");
   if (!out) return cli_usage_error(CMD, "needs -o W_NEW.npy");
+  if ((rc = cli_check_output(CMD, "-o", out)) || (rc = cli_check_output(CMD, "--state", state)))
+    return rc;
   const char *wpath = pos[0], *gpath = pos[1];
   specot_muon_convention c;
   if (strcmp(conv, "kj") == 0)
@@ -99,6 +101,13 @@ int cmd_muon_step(int argc, char **argv) {
     o.ortho = SPECOT_MUON_ORTHO_REGULARIZED;
   else
     return cli_usage_error(CMD, "unknown orthogonalization '%s' (ns5, polar, regularized)", ortho);
+  static const char *const eps_opt[] = {"--eps", NULL}, *const steps_opt[] = {"--ns-steps", NULL};
+  if (o.ortho != SPECOT_MUON_ORTHO_REGULARIZED &&
+      (rc = cli_reject_options(CMD, argc, argv, eps_opt, "this --ortho (regularized only)")))
+    return rc;
+  if (o.ortho != SPECOT_MUON_ORTHO_NS5 &&
+      (rc = cli_reject_options(CMD, argc, argv, steps_opt, "this --ortho (ns5 only)")))
+    return rc;
   if (!isnan(lr)) o.lr = lr;
   if (!isnan(beta)) o.beta = beta;
   if (!isnan(wd)) o.weight_decay = wd;

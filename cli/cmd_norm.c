@@ -43,7 +43,9 @@ static int run(const char *cmd, const char *opt, int argc, char **argv, void (*u
     } else if (strcmp(a, "--json") == 0) {
       json = 1;
     } else if (strcmp(a, opt) == 0) {
-      rc = cli_opt_double(cmd, argc, argv, &i, &r, -INFINITY, INFINITY, NULL);
+      rc = strcmp(cmd, "gauge") == 0
+               ? cli_opt_double(cmd, argc, argv, &i, &r, 0.5, INFINITY, "a number >= 1/2 or 'inf'")
+               : cli_opt_double(cmd, argc, argv, &i, &r, 1.0, INFINITY, "a number >= 1 or 'inf'");
     } else {
       rc = cli_positional(cmd, a, &in, 1, &npos);
     }
@@ -69,7 +71,7 @@ static int run(const char *cmd, const char *opt, int argc, char **argv, void (*u
     st = specot_linalg_schatten_norm(ctx, NULL, A.data, A.rows, A.cols, r, &value);
   }
   if (st < 0) {
-    rc = cli_report(cmd, ctx, st);
+    rc = cli_report_files(cmd, ctx, st, in, NULL);
   } else if (json) {
     cli_json j;
     cli_json_begin(&j, stdout);

@@ -109,6 +109,16 @@ static int parse(int argc, char **argv, ot_args *o) {
     return cli_usage_error(CMD, "--online/--plan-threshold apply to --solver sinkhorn only");
   if (o->pot && !strchr(o->pot, ','))
     return cli_usage_error(CMD, "--potentials needs two files 'f.npy,g.npy'");
+  if ((rc = cli_check_output(CMD, "--plan", o->plan))) return rc;
+  if (o->pot) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", o->pot);
+    char *comma = strchr(buf, ',');
+    *comma = '\0';
+    if ((rc = cli_check_output(CMD, "--potentials", buf)) ||
+        (rc = cli_check_output(CMD, "--potentials", comma + 1)))
+      return rc;
+  }
   return 0;
 }
 
@@ -182,7 +192,7 @@ static int run_exact(const ot_args *o, specot_ctx *ctx, const specot_array *X,
     specot_ot_emd_ws_free(ws);
   }
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, o->x, o->y);
   } else {
     cli_warn(CMD, ctx, st);
     if (o->plan) rc = cli_write_plan(CMD, o->plan, row, col, mass, res.nnz);
@@ -236,7 +246,7 @@ static int run_sinkhorn(const ot_args *o, specot_ctx *ctx, const specot_array *X
   specot_ot_sinkhorn_ws_free(ws);
   int rc = CLI_EXIT_OK;
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, o->x, o->y);
   } else {
     cli_warn(CMD, ctx, st);
     if (o->plan) rc = cli_write_array(CMD, o->plan, plan, n, m, 2);
@@ -272,8 +282,9 @@ int cmd_ot(int argc, char **argv) {
   if (rc) return rc < 0 ? CLI_EXIT_OK : rc;
   specot_array X = {0}, Y = {0}, A = {0}, B = {0}, Cm = {0};
   if ((rc = cli_read_points(CMD, o.x, o.y, &X, &Y)) ||
-      (rc = cli_read_vector(CMD, o.a, X.rows, "weight vector a", &A)) ||
-      (rc = cli_read_vector(CMD, o.b, Y.rows, "weight vector b", &B)))
+      (rc = cli_read_weights(CMD, o.a, X.rows, "--a", &A)) ||
+      (rc = cli_read_weights(CMD, o.b, Y.rows, "--b", &B)) ||
+      (rc = cli_check_masses(CMD, o.a, &A, o.b, &B)))
     goto done;
   const int dense_cost = o.cost && strcmp(o.cost, "sqeuclidean") != 0;
   if (dense_cost && (rc = cli_read_matrix(CMD, o.cost, X.rows, Y.rows, "cost matrix", &Cm)))

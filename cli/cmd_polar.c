@@ -92,6 +92,9 @@ int cmd_polar(int argc, char **argv) {
   if (reg && isnan(eps)) return cli_usage_error(CMD, "--method regularized needs --eps");
   if (!reg && !isnan(eps)) return cli_usage_error(CMD, "--eps applies to regularized only");
   if (steps_given && ns < 0) return cli_usage_error(CMD, "--steps applies to Newton–Schulz");
+  static const char *const rtol_opt[] = {"--rtol", NULL};
+  if (exact < 0 && (rc = cli_reject_options(CMD, argc, argv, rtol_opt, "this --method (svd, gram, auto only)")))
+    return rc;
 
   specot_array G = {0};
   if ((rc = cli_read_array(CMD, in, &G))) return rc;
@@ -123,7 +126,7 @@ int cmd_polar(int argc, char **argv) {
   }
   if (st >= 0) st = specot_linalg_singular_values(ctx, NULL, Q, m, n, sv);
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, in, NULL);
     goto done;
   }
   if (out && (rc = cli_write_array(CMD, out, Q, m, n, G.ndim == 2 ? 2 : 1))) goto done;

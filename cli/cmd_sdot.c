@@ -118,6 +118,20 @@ static int parse(int argc, char **argv, sdot_args *a) {
   if (strcmp(a->solver, "adam") && strcmp(a->solver, "asgd") && strcmp(a->solver, "newton"))
     return cli_usage_error(CMD, "bad value '%s' for --solver (need adam, asgd or newton)",
                            a->solver);
+  /* Options of another solver are usage errors, not silently ignored. */
+  static const char *const not_newton[] = {"--lr", "--lr-decay", "--average-from",
+                                           "--bias-correction", "--qmc", "--patience",
+                                           "--max-batches", "--eps", "--drag", "--samples",
+                                           "--eval-samples", "--seed", NULL};
+  static const char *const not_adam[] = {"--eps", "--drag", NULL};
+  static const char *const not_asgd[] = {"--lr-decay", "--average-from", "--bias-correction",
+                                         "--qmc", "--patience", "--max-batches", NULL};
+  const char *const *unused = !strcmp(a->solver, "newton") ? not_newton
+                              : !strcmp(a->solver, "adam") ? not_adam
+                                                           : not_asgd;
+  char context[48];
+  snprintf(context, sizeof context, "--solver %s", a->solver);
+  if ((rc = cli_reject_options(CMD, argc, argv, unused, context))) return rc;
   return 0;
 }
 
@@ -168,7 +182,7 @@ int cmd_sdot(int argc, char **argv) {
   specot_ctx *ctx = NULL;
   if ((rc = cli_read_array(CMD, a.y, &Y))) goto done;
   if (Y.ndim == 1) Y.cols = 1; /* a 1-D file is n points in d = 1 */
-  if ((rc = cli_read_vector(CMD, a.nu, Y.rows, "weight vector nu", &NU))) goto done;
+  if ((rc = cli_read_weights(CMD, a.nu, Y.rows, "--nu", &NU))) goto done;
   h = calloc(Y.rows ? Y.rows : 1, sizeof *h);
   ctx = specot_ctx_alloc();
   if (!h || !ctx) {
@@ -179,7 +193,7 @@ int cmd_sdot(int argc, char **argv) {
   specot_sdot_result res;
   const specot_status st = solve(ctx, &a, &p, h, &res);
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, a.y, a.nu);
     goto done;
   }
   cli_warn(CMD, ctx, st);

@@ -153,6 +153,20 @@ static int parse(shk_cli_run *r, int argc, char **argv) {
     o->kde = SPECOT_SHK_KDE_SUBSAMPLE;
   else if (strcmp(r->kde, "exact"))
     return cli_usage_error(CMD, "bad value '%s' for --kde (need exact or subsample)", r->kde);
+  /* Options of another target are usage errors, not silently ignored. */
+  static const char *const gauss_opts[] = {"--mean", "--cov", NULL};
+  static const char *const mix_opts[] = {"--mix-weights", "--mix-means", "--mix-std", NULL};
+  static const char *const em_opts[] = {"--data", "--loss", "--eps0", "--du", "--quantile",
+                                        "--lo", "--hi", "--K", "--U", NULL};
+  static const char *const dw_opts[] = {"--barrier", NULL};
+  const char *const *const groups[] = {gauss_opts, mix_opts, em_opts, dw_opts};
+  static const char *const owners[] = {"gauss", "mixture", "expmech", "double-well"};
+  char context[48];
+  snprintf(context, sizeof context, "--target %s", r->target.name);
+  for (int g = 0; g < 4; ++g)
+    if (strcmp(r->target.name, owners[g]) != 0 &&
+        (rc = cli_reject_options(CMD, argc, argv, groups[g], context)))
+      return rc;
   if (r->no_reaction) o->lambda = 0.0;
   if (r->reaction_only) o->langevin = 0;
   if (!strcmp(r->target.name, "mixture") && !r->target.mix_weights) { /* spec 8.1 T-S4 */

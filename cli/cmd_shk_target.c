@@ -58,6 +58,11 @@ static int build_gauss(const char *cmd, const shk_cli_target *t, specot_shk_pote
   free(zero);
   specot_array_free(&mean);
   specot_array_free(&cov);
+  if (st < 0 && t->cov) { /* name the file (e.g. a covariance that is not positive definite) */
+    const int rc2 = cli_report_files(cmd, ctx, st, t->cov, NULL);
+    specot_ctx_free(ctx);
+    return rc2;
+  }
   if (st < 0) return fail_lib(cmd, ctx, st);
   specot_ctx_free(ctx);
   *d = dim;

@@ -75,6 +75,9 @@ static int parse(int argc, char **argv, transport_args *t) {
   if (!t->have_gauge) return cli_usage_error(CMD, "give the gauge with -p P or --kyfan K");
   t->x = pos[0];
   t->y = pos[1];
+  if ((rc = cli_check_output(CMD, "--plan", t->plan)) || (rc = cli_check_output(CMD, "--dual", t->dual)) ||
+      (rc = cli_check_output(CMD, "--sigma", t->sigma)))
+    return rc;
   return CLI_EXIT_OK;
 }
 
@@ -125,13 +128,14 @@ int cmd_transport(int argc, char **argv) {
   if (rc) return rc;
   specot_array X = {0}, Y = {0}, a = {0}, b = {0};
   if ((rc = cli_read_points(CMD, t.x, t.y, &X, &Y)) ||
-      (rc = cli_read_vector(CMD, t.a, X.rows, "weight vector a", &a)) ||
-      (rc = cli_read_vector(CMD, t.b, Y.rows, "weight vector b", &b)))
+      (rc = cli_read_weights(CMD, t.a, X.rows, "--a", &a)) ||
+      (rc = cli_read_weights(CMD, t.b, Y.rows, "--b", &b)) ||
+      (rc = cli_check_masses(CMD, t.a, &a, t.b, &b)))
     goto out;
   specot_ctx *ctx = specot_ctx_alloc();
   specot_spectral_ws *ws = ctx ? specot_spectral_ws_alloc(ctx, X.rows, Y.rows, X.cols, 0) : NULL;
   if (!ws) {
-    rc = ctx ? cli_report(CMD, ctx, specot_ctx_status(ctx)) : cli_out_of_memory(CMD);
+    rc = ctx ? cli_report_files(CMD, ctx, specot_ctx_status(ctx), t.x, t.y) : cli_out_of_memory(CMD);
     specot_ctx_free(ctx);
     goto out;
   }
@@ -142,7 +146,7 @@ int cmd_transport(int argc, char **argv) {
       specot_spectral_solve(ctx, ws, &t.gauge, X.data, a.data, Y.data, b.data, &t.opts, &res);
   cli_spectral_progress_end(&ps);
   if (st < 0) {
-    rc = cli_report(CMD, ctx, st);
+    rc = cli_report_files(CMD, ctx, st, t.x, t.y);
   } else {
     if (!t.quiet) cli_warn(CMD, ctx, st);
     print_result(&t, &res, X.cols);

@@ -21,6 +21,14 @@ int cli_report(const char *cmd, const specot_ctx *ctx, specot_status status) {
   return cli_exit_code(status);
 }
 
+int cli_report_files(const char *cmd, const specot_ctx *ctx, specot_status status,
+                     const char *file1, const char *file2) {
+  const char *detail = specot_ctx_errmsg(ctx);
+  fprintf(stderr, "specot %s: error: '%s'%s%s%s: %s\n", cmd, file1, file2 ? ", '" : "",
+          file2 ? file2 : "", file2 ? "'" : "", (detail && *detail) ? detail : specot_strerror(status));
+  return cli_exit_code(status);
+}
+
 void cli_warn(const char *cmd, const specot_ctx *ctx, specot_status status) {
   if (status <= 0) return;
   const char *detail = specot_ctx_errmsg(ctx);
@@ -126,6 +134,12 @@ int cli_read_array(const char *cmd, const char *path, specot_array *out) {
   int rc = CLI_EXIT_OK;
   if (st < 0) rc = cli_report(cmd, ctx, st);
   specot_ctx_free(ctx);
+  if (!rc && out->rows * out->cols == 0) {
+    fprintf(stderr, "specot %s: error: '%s' is empty (%zu x %zu)\n", cmd, path, out->rows,
+            out->cols);
+    specot_array_free(out);
+    rc = CLI_EXIT_INPUT;
+  }
   return rc;
 }
 

@@ -8,6 +8,7 @@
 #ifndef SPECOT_CLI_FLOW_H
 #define SPECOT_CLI_FLOW_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,11 @@
 #include "specot/flows.h"
 
 #define FLOW_CMD "flow"
+/* Exit status of a run stopped by SIGINT/SIGTERM (128 + SIGINT, the shell's convention). */
+enum { FLOW_EXIT_INTERRUPTED = 130 };
+/* Set by the SIGINT/SIGTERM handler of `specot flow`; the run loops stop at the end of the
+ * current step, write the log (and a final checkpoint when checkpointing is on). */
+extern volatile sig_atomic_t flow_interrupted;
 enum { FLOW_MAX_P = 4, FLOW_NCOL = 10 };
 
 /* Options that must be tracked as "given" (usage errors for models that ignore them). */

@@ -88,7 +88,7 @@ static int read_x0(const flow_cfg *c, size_t d, flow_model *m) {
   specot_array_free(&a);
   if (!c->weights) return CLI_EXIT_OK;
   specot_array w;
-  if ((rc = cli_read_vector(CMD, c->weights, m->n, "--weights", &w))) {
+  if ((rc = cli_read_weights(CMD, c->weights, m->n, "--weights", &w))) {
     specot_array_free(&w);
     return rc;
   }
@@ -175,7 +175,7 @@ static int build_mmd(const flow_cfg *c, flow_model *m, specot_ctx *ctx, specot_s
       return rc;
     }
     if (c->target_weights &&
-        (rc = cli_read_vector(CMD, c->target_weights, tg.rows, "--target-weights", &tb))) {
+        (rc = cli_read_weights(CMD, c->target_weights, tg.rows, "--target-weights", &tb))) {
       specot_array_free(&tg);
       specot_array_free(&tb);
       return rc;

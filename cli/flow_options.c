@@ -103,7 +103,7 @@ static int parse_ps(int argc, char **argv, int *i, flow_cfg *c) {
     return cli_usage_error(CMD, "bad value '%s' for -p (comma list of up to %d numbers)", v,
                            FLOW_MAX_P);
   for (int k = 0; k < c->np; ++k) {
-    if (!(c->ps[k] >= 1.0)) return cli_usage_error(CMD, "p = %g must be in [1, inf]", c->ps[k]);
+    if (!(c->ps[k] >= 1.0)) return cli_usage_error(CMD, "bad value %g for -p (need p in [1, inf])", c->ps[k]);
     for (int l = 0; l < k; ++l) /* runs are told apart by p in the log and the plot */
       if (c->ps[l] == c->ps[k])
         return cli_usage_error(CMD, "p = %g is given twice in -p", c->ps[k]);

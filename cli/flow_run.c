@@ -14,6 +14,25 @@
 
 #define CMD FLOW_CMD
 
+volatile sig_atomic_t flow_interrupted = 0;
+
+/* "interrupted at step N of M": where a run stopped by SIGINT/SIGTERM ended. */
+static void say_interrupted(const flow_cfg *c, double p, uint64_t step, size_t total,
+                            const char *dir) {
+  char pb[16];
+  flow_fmt_p(p, pb, sizeof pb);
+  if (c->ckpt_every)
+    fprintf(stderr,
+            "specot flow: interrupted at step %llu of %zu (p = %s); checkpoint and log written to "
+            "'%s' (continue with --resume %s)\n",
+            (unsigned long long)step, total, pb, dir, dir);
+  else
+    fprintf(stderr,
+            "specot flow: interrupted at step %llu of %zu (p = %s); log written to '%s' (no "
+            "checkpoint: run with --checkpoint-every K to be able to resume)\n",
+            (unsigned long long)step, total, pb, dir);
+}
+
 void flow_fmt_p(double p, char *buf, size_t len) {
   if (isinf(p))
     snprintf(buf, len, "inf");
@@ -31,24 +50,26 @@ static double now(void) {
  * line per 10% of the run. */
 static void progress(const flow_cfg *c, double p, size_t step, size_t total, double energy,
                      double t0, size_t step0, double *last) {
-  if (c->quiet || total == 0) return;
-  const int tty = isatty(2);
+  /* Only on a terminal: logs and pipes get no progress lines. */
+  if (c->quiet || total == 0 || !isatty(2)) return;
   const double t = now();
-  if (tty && step < total && t - *last < 0.2) return;
-  if (!tty && step != total && (step * 10) / total == ((step - 1) * 10) / total) return;
+  if (step < total && t - *last < 0.2) return;
   *last = t;
   const double rate = (double)(step - step0) / fmax(t - t0, 1e-9);
   const double eta = rate > 0 ? (double)(total - step) / rate : 0.0;
   const int width = 30, fill = (int)((double)width * (double)step / (double)total);
   char pb[16];
   flow_fmt_p(p, pb, sizeof pb);
-  fputs(tty ? "\r[" : "[", stderr);
+  fputs("\r[", stderr);
   for (int k = 0; k < width; ++k) fputc(k < fill ? '#' : '.', stderr);
   fprintf(stderr, "] p=%s %zu/%zu %.0f steps/s E=%.4e ETA %.0fs   ", pb, step, total, rate, energy,
           eta);
-  if (!tty || step >= total) fputc('\n', stderr);
+  if (step >= total) fputc('\n', stderr);
   fflush(stderr);
 }
+
+/* 1 when progress() draws (a bar left open on the terminal needs a newline). */
+static int progress_drawn(const flow_cfg *c) { return !c->quiet && isatty(2); }
 
 /* DIR/snapshots/p<P>_<step>.npy when step is a multiple of --snapshot-every. */
 static int snapshot(const flow_cfg *c, const char *dir, double p, uint64_t step, const double *x,
@@ -127,18 +148,31 @@ int flow_run_engine(const flow_cfg *c, int k, const char *dir, flow_traj *t, flo
   const double t0 = now();
   double last = 0.0;
   const size_t step0 = f ? (size_t)dg.step : 0;
+  int stopped = 0;
   while (!st && !rc && dg.step < steps) {
+    if (flow_interrupted) {
+      stopped = 1;
+      break;
+    }
     if ((st = specot_flow_step(ctx, f, &dg))) break;
-    if ((dg.step % c->log_every == 0 || dg.step == steps) && flow_traj_push(t, p, &dg))
-      st = SPECOT_ERR_NOMEM;
+    const int logged = dg.step % c->log_every == 0 || dg.step == steps;
+    if (logged && flow_traj_push(t, p, &dg)) st = SPECOT_ERR_NOMEM;
     if (!st) rc = snapshot(c, dir, p, dg.step, specot_flow_particles(f), m.n, m.d);
+    /* The log first, then the checkpoint: a kill between the two leaves a log that runs
+     * ahead of the checkpoint, and --resume drops those rows (never a gap in the log). */
     if (!st && !rc && c->ckpt_every && dg.step % c->ckpt_every == 0) {
-      st = specot_flow_checkpoint_write(ctx, f, ck);
-      if (!st) rc = write_log(dir, t);
+      rc = write_log(dir, t);
+      if (!rc) st = specot_flow_checkpoint_write(ctx, f, ck);
     }
     progress(c, p, (size_t)dg.step, steps, dg.energy, t0, step0, &last);
   }
+  if (stopped && !st && !rc) rc = write_log(dir, t); /* rows up to the last logged step */
   if (!st && !rc && c->ckpt_every) st = specot_flow_checkpoint_write(ctx, f, ck);
+  if (stopped && !st && !rc) {
+    if (progress_drawn(c)) fputc('\n', stderr);
+    say_interrupted(c, p, dg.step, steps, dir);
+    rc = FLOW_EXIT_INTERRUPTED;
+  }
   res->wall = now() - t0;
   if (st && !rc) rc = cli_report(CMD, ctx, st);
   if (!rc) rc = finish_engine(f, &m, &dg, res, xfinal, nfinal, dfinal);
@@ -241,6 +275,13 @@ int flow_run_sphere(const flow_cfg *c, int k, const char *dir, flow_traj *t, flo
   const double t0 = now();
   double last = 0.0, dist = 0.0;
   for (size_t step = 0; !rc && step <= steps; ++step) {
+    if (flow_interrupted && step > 0) {
+      if (progress_drawn(c)) fputc('\n', stderr);
+      rc = write_log(dir, t);
+      if (!rc) say_interrupted(c, p, step - 1, steps, dir);
+      if (!rc) rc = FLOW_EXIT_INTERRUPTED;
+      break;
+    }
     double e, ratio, rate;
     const specot_status st = sphere_eval(ctx, &md, p, &s, &e, &ratio, &rate);
     if (st) {

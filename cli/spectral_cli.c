@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "spectral_cli.h"
@@ -47,15 +48,15 @@ int cli_spectral_gauge_option(const char *cmd, int argc, char **argv, int *i, sp
   }
   if (is_p) {
     double p;
-    if (cli_parse_double(v, &p) != 0) {
-      cli_usage_error(cmd, "-p expects a number >= 1 or 'inf', got '%s'", v);
+    if (cli_parse_double(v, &p) != 0 || !(p >= 1.0)) {
+      cli_usage_error(cmd, "bad value '%s' for %s (need a number >= 1 or 'inf')", v, opt);
       return -1;
     }
     *g = specot_gauge_schatten(p);
   } else {
     size_t k;
-    if (cli_parse_size(v, &k) != 0) {
-      cli_usage_error(cmd, "--kyfan expects a positive integer, got '%s'", v);
+    if (cli_parse_size(v, &k) != 0 || k == 0) {
+      cli_usage_error(cmd, "bad value '%s' for --kyfan (need a positive integer)", v);
       return -1;
     }
     *g = specot_gauge_kyfan(k);
@@ -69,7 +70,7 @@ void cli_progress_begin(cli_progress *p, const char *cmd, specot_spectral_opts *
   p->start = now_s();
   p->last = 0.0;
   p->printed = 0;
-  if (quiet) return;
+  if (quiet || !isatty(2)) return; /* progress lines only on a terminal, never in logs/pipes */
   opts->progress = cli_spectral_progress;
   opts->progress_data = p;
 }

@@ -20,6 +20,12 @@ for png in "$out"/demo/*.png "$out"/demo/flow/*.png; do
 done
 check "no temporary files left" '[ -z "$(find "$out/demo" -name "*.tmp*")" ]'
 check "summary mentions certified values" 'grep -q "lower bound" "$out/stdout"'
+# The cross example has closed-form values (docs/spectral.md): W^2 = 2 for p = 1 (W_2^2 of
+# the two pairs) and 1 for p = inf (the plan splits the mass 1/4 everywhere); both bounds.
+check "cross example p = 1: W^2 = 2 with lower bound 2" \
+  'grep -Eq "^cross +p = 1 +W\^2 = 2\.0000000000 +lower bound 2\.0000000000 " "$out/stdout"'
+check "cross example p = inf: W^2 = 1 with lower bound 1, plan of 4 atoms" \
+  'grep -Eq "^cross +p = inf +W\^2 = 1\.0000000000 +lower bound 1\.0000000000 .*plan nnz 4\)" "$out/stdout"'
 "$specot" demo --only nosuchsection > /dev/null 2>&1
 rc=$?
 check "unknown section is a usage error (rc $rc)" '[ $rc -eq 2 ]'

@@ -6,6 +6,7 @@ safeguards, the progress display, and usage/input errors with their messages.
 argv[1] = the specot binary."""
 import json
 import os
+import pty
 import subprocess
 import sys
 import tempfile
@@ -98,10 +99,28 @@ def safeguards(tmp):
     if not rc:
         x = np.load(os.path.join(clamp, "particles.npy"))
         check(np.abs(x).max() <= 0.7 and np.isclose(np.abs(x).max(), 0.7), "--clamp bounds coordinates")
-    # the progress display (no --quiet) goes to stderr, one line per 10 %
-    rc, so, se = run("flow", "--model", "mmd", "-p", "2", "--steps", "10", "--particles", "20",
-                     "--out", os.path.join(tmp, "prog"))
-    check(rc == 0 and "10/10" in se and "steps/s" in se, "progress lines on stderr: %r" % se[-200:])
+    # the progress bar (no --quiet) is drawn on a terminal only: none into a pipe or log
+    prog = ["flow", "--model", "mmd", "-p", "2", "--steps", "10", "--particles", "20", "--out",
+            os.path.join(tmp, "prog")]
+    rc, so, se = run(*prog)
+    check(rc == 0 and "steps/s" not in se and "\r" not in se, "no progress in a pipe: %r" % se[-200:])
+    master, slave = pty.openpty()
+    p = subprocess.Popen([SPECOT, *prog], stdout=subprocess.DEVNULL, stderr=slave, env=ENV)
+    os.close(slave)
+    tty_err = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO once the child closed the terminal
+            break
+        if not chunk:
+            break
+        tty_err += chunk
+    os.close(master)
+    check(p.wait(timeout=60) == 0 and b"10/10" in tty_err and b"steps/s" in tty_err,
+          "progress bar on a terminal: %r" % tty_err[-200:])
+    rc, so, se = run(*prog, "--quiet")
+    check(rc == 0 and "specot" not in se and "steps/s" not in se, "--quiet: nothing on stderr: %r" % se)
 
 
 def errors(tmp):

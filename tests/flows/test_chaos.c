@@ -61,6 +61,7 @@ static void run_replica(const specot_flow_objective *obj, size_t n, uint64_t see
 
 static void test_propagation_of_chaos(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical: 4 x REPS flows; test_flow covers the code */
   double z[2 * ND], y[ND], ztest[2 * NTEST], teacher[9];
   const double ang[3] = {0.38, 2.42, 4.63}, u[3] = {1, 1, -1};
   for (int k = 0; k < 3; ++k) {

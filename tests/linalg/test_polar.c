@@ -186,6 +186,9 @@ static void test_ns_exact_identity(void **state) {
                                             SPECOT_LINALG_NS_POLAR_EXPRESS,
                                             SPECOT_LINALG_NS_CUBIC};
   const size_t steps[] = {0, 1, 3, 5, 8, 10};
+  /* Under valgrind (SPECOT_TEST_QUICK) the emulated FMA/SIMD arithmetic rounds differently
+   * (seen: 1.02e-13 after 10 steps); the native run keeps the 1e-13 bound. */
+  const double tol = specot_test_quick() ? 1e-12 : 1e-13;
   for (size_t s = 0; s < 4; ++s) {
     const size_t m = shapes[s][0], n = shapes[s][1], k = m < n ? m : n;
     double sv[6];
@@ -213,14 +216,14 @@ static void test_ns_exact_identity(void **state) {
           assert_int_equal(
               specot_linalg_newton_schulz(NULL, NULL, G, m, n, &o, Q),
               SPECOT_OK);
-          assert_all_close(Q, E, m * n, 0, 1e-13);
+          assert_all_close(Q, E, m * n, 0, tol);
           /* NS(G^T) = NS(G)^T. */
           lt_transpose(G, m, n, Gt);
           assert_int_equal(
               specot_linalg_newton_schulz(NULL, NULL, Gt, n, m, &o, Qt),
               SPECOT_OK);
           lt_transpose(Qt, n, m, Gt);
-          assert_all_close(Gt, Q, m * n, 0, 1e-13);
+          assert_all_close(Gt, Q, m * n, 0, tol);
         }
     free(G), free(Q), free(E), free(U), free(V), free(Gt), free(Qt);
   }

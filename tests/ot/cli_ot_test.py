@@ -108,11 +108,13 @@ with tempfile.TemporaryDirectory() as tmp:
         check(out["marginal_error"] <= 1e-12, "marginal error eps %g" % eps)
 
     # ---- divergence vs a NumPy log-domain computation -----------------------
-    def ot_eps(Cm, wa, wb, eps):
+    def ot_eps(Cm, wa, wb, eps, plan=False):
         f, g = np.zeros(len(wa)), np.zeros(len(wb))
         for _ in range(20000):
             g = -eps * logsumexp((f[:, None] - Cm) / eps + np.log(wa)[:, None], axis=0)
             f = -eps * logsumexp((g[None, :] - Cm) / eps + np.log(wb)[None, :], axis=1)
+        if plan:
+            return wa[:, None] * wb[None, :] * np.exp((f[:, None] + g[None, :] - Cm) / eps)
         return wa @ f + wb @ g
 
     eps = 0.5
@@ -121,7 +123,15 @@ with tempfile.TemporaryDirectory() as tmp:
     out = json.loads(run("divergence", path("X.npy"), path("Y.npy"), "--eps", "0.5", "--tol",
                          "1e-12", "--grad", path("gX.npy"), "--json").stdout)
     check(close(out["value"], ref, 1e-9), "divergence %r vs %r" % (out["value"], ref))
-    check(np.load(path("gX.npy")).shape == (50, 2), "gradient shape")
+    gX = np.load(path("gX.npy"))
+    check(gX.shape == (50, 2), "gradient shape")
+    # The gradient against the envelope formula with the NumPy plans (cost |x - y|^2):
+    # dS/dx_i = 2 sum_j pi_xy[i, j] (x_i - y_j) - 2 sum_k pi_xx[i, k] (x_i - x_k).
+    Pxy = ot_eps(C, a, b, eps, plan=True)
+    Pxx = ot_eps(ot.dist(X, X), a, a, eps, plan=True)
+    gref = 2 * (Pxy.sum(1)[:, None] * X - Pxy @ Y) - 2 * (Pxx.sum(1)[:, None] * X - Pxx @ X)
+    err = np.abs(gX - gref).max() / np.abs(gref).max()
+    check(err <= 1e-8, "divergence --grad vs the envelope formula: relative error %.3g" % err)
 
     # ---- error paths -----------------------------------------------------------
     np.save(path("bad_a.npy"), np.ones(50) / 49)

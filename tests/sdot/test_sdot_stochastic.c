@@ -117,6 +117,7 @@ static void test_symmetry_mc(void **state) {
  * closed form and the evaluation-sample cell error below the tolerance. */
 static void test_slabs_adam(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical, long: skipped under valgrind */
   enum { M = 5, d = 3 };
   double y[M * d], y1[M], h[M] = {0}, h1[M];
   for (size_t j = 0; j < M; ++j) {
@@ -143,6 +144,7 @@ static void test_slabs_adam(void **state) {
 /* sec. 5.7: 2-D Newton h* vs Adam and ASGD h on the same targets. */
 static void test_agreement_2d(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical, long: skipped under valgrind */
   enum { n = 16 };
   specot_rng rng;
   specot_rng_seed(&rng, 17);
@@ -185,6 +187,7 @@ static void test_agreement_2d(void **state) {
 /* Gaussian source in 1-D: Adam's h matches Newton's. */
 static void test_gauss_adam_vs_newton(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical, long: skipped under valgrind */
   const double y[5] = {-2, -.5, 0, 1, 3}, nu[5] = {.1, .3, .2, .25, .15};
   double hs[5], ha[5] = {0};
   specot_sdot_problem p = problem(5, 1, y, nu, SPECOT_SDOT_GAUSS);

@@ -33,6 +33,7 @@ static double fraction_right(double lambda, uint64_t seed) {
 
 static void mode_weights(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical, long: skipped under valgrind */
   double shk = 0, ula = 0;
   for (uint64_t s = 1; s <= SEEDS; ++s) {
     const double f = fraction_right(1.0, s), g = fraction_right(0.0, s);

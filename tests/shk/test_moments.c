@@ -46,6 +46,7 @@ static void check(const double *vals, double ref, double tol) {
 
 static void ts1_ts2_gaussian(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical, long: skipped under valgrind */
   double m1[SEEDS], v1[SEEDS], m3[SEEDS], v3[SEEDS], l3m[SEEDS], l3v[SEEDS];
   for (int s = 0; s < SEEDS; ++s) {
     double m[2], v[2];
@@ -66,6 +67,7 @@ static void ts1_ts2_gaussian(void **state) {
 
 static void ts3_reaction_only(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* statistical, long: skipped under valgrind */
   /* Tolerance = |spec particle mean - kernelised reference| + 5 x the spec's
    * 10-seed standard deviation (mean 0.030 / var 0.068 at T = 1, 0.007 / 0.026 at T = 3). */
   double m1[SEEDS], v1[SEEDS], m3[SEEDS], v3[SEEDS];

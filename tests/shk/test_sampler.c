@@ -164,6 +164,7 @@ static void lambda0_is_ula(void **state) {
 
 static void counts_copies_threads(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* N = 600-1000 with O(N^2) KDEs: long under valgrind */
   const size_t N = 600, steps = 40;
   double *X0 = shk_normal_points(N, 1, 0.0, 3.0, 21), *X = malloc(N * sizeof *X);
   memcpy(X, X0, N * sizeof *X);
@@ -230,6 +231,7 @@ static void counts_copies_threads(void **state) {
  * M = 100 < N still reaches T-S1's T = 3 moments within the spec's one-seed tolerance. */
 static void subsample_kde(void **state) {
   (void)state;
+  if (specot_test_quick()) skip(); /* N = 600-1000 with O(N^2) KDEs: long under valgrind */
   const size_t N = 1000;
   double *A = shk_normal_points(N, 1, -2.0, 0.5, 61), *B = malloc(N * sizeof *B);
   memcpy(B, A, N * sizeof *B);

@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test_support.h"
 
@@ -42,4 +43,9 @@ const char *specot_test_data_path(char *buf, size_t len, const char *name) {
   const char *dir = getenv("SPECOT_TEST_DATA");
   snprintf(buf, len, "%s/%s", dir ? dir : "tests/data", name);
   return buf;
+}
+
+int specot_test_quick(void) {
+  const char *q = getenv("SPECOT_TEST_QUICK");
+  return q && *q && strcmp(q, "0") != 0;
 }

@@ -28,6 +28,11 @@ void specot_test_assert_all_close(const double *actual, const double *expected, 
 /* Max |a_i - b_i|. */
 double specot_test_max_abs_diff(const double *a, const double *b, size_t len);
 
+/* 1 when $SPECOT_TEST_QUICK is set (and not "0"): the valgrind variants (`ctest -L
+ * valgrind`) set it, and the slowest tests then use smaller sizes or skip their
+ * statistical parts, which the plain run covers. */
+int specot_test_quick(void);
+
 /* Path of a file in tests/data (from $SPECOT_TEST_DATA) written into buf. */
 const char *specot_test_data_path(char *buf, size_t len, const char *name);
 
