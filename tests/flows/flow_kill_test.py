@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Kill safety of `specot flow` checkpoints (argv[1] = the CLI).
 
-SIGKILL: a run that checkpoints every step is killed at random times (fixed seed, 6
-kills, each after a random fraction of the uninterrupted run's wall time, so most kills
-land inside a checkpoint or log write); each time it is continued with --resume from the
-last complete checkpoint (or restarted when none exists yet).  The final trajectory.csv
-and particles.npy must equal the uninterrupted run's byte for byte.
+SIGKILL: a run that checkpoints (and snapshots) every step is killed at random points
+(fixed seed, 6 kills): after a random number of 1..12 further steps, seen as new snapshot
+files, plus a random fraction of one step's wall time, so kills land anywhere inside a
+step, including its checkpoint and log writes, and every run is killed before it can
+finish whatever the machine's speed (6 x 13 steps < 120).  Each time the run is continued
+with --resume from the last complete checkpoint (or restarted when none exists yet).  The
+final trajectory.csv and particles.npy must equal the uninterrupted run's byte for byte.
 
 SIGINT (Ctrl-C): the run stops at the end of the current step with exit 130, says on
 stderr at which step it stopped, writes a final checkpoint (when checkpointing is on) at
@@ -51,24 +53,36 @@ def checkpoint_step(d):
     return int(m.group(1)) if m else None
 
 
+def snapshot_count(d):
+    s = os.path.join(d, "snapshots")
+    return len([f for f in os.listdir(s) if f.endswith(".npy") and ".tmp" not in f]) if os.path.isdir(s) else 0
+
+
 def sigkill_loop(tmp, ref, wall):
     rnd = random.Random(20261206)
     d = os.path.join(tmp, "killed")
+    step_wall = wall / 120.0
     kills = 0
     for _ in range(6):
         resumable = os.path.exists(os.path.join(d, "checkpoint.bin"))
         args = ["flow", "--resume", d, "--steps", "120", "--quiet"] if resumable else \
-            ["flow", *COMMON, "--checkpoint-every", "1", "--out", d, "--quiet"]
+            ["flow", *COMMON, "--checkpoint-every", "1", "--snapshot-every", "1", "--out", d, "--quiet"]
+        target = snapshot_count(d) + rnd.randint(1, 12)
         proc = subprocess.Popen([SPECOT, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-        time.sleep(rnd.uniform(0.1, 0.7) * wall)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and snapshot_count(d) < target and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        time.sleep(rnd.uniform(0.0, 1.0) * step_wall)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         _, err = proc.communicate(timeout=60)
         check(proc.returncode in (0, -signal.SIGKILL), "killed run: rc %s %r" % (proc.returncode, err))
-    check(kills >= 3, "only %d of 6 runs were killed before finishing" % kills)
+    print("sigkill: %d of 6 runs killed" % kills)
+    check(kills == 6, "only %d of 6 runs were killed before finishing" % kills)
     args = ["flow", "--resume", d, "--steps", "120", "--quiet"] if os.path.exists(
-        os.path.join(d, "checkpoint.bin")) else ["flow", *COMMON, "--checkpoint-every", "1", "--out", d, "--quiet"]
+        os.path.join(d, "checkpoint.bin")) else \
+        ["flow", *COMMON, "--checkpoint-every", "1", "--snapshot-every", "1", "--out", d, "--quiet"]
     p = subprocess.run([SPECOT, *args], capture_output=True, text=True, env=ENV, timeout=300)
     check(p.returncode == 0, "final resume: %r" % p.stderr)
     if p.returncode == 0:
