@@ -112,23 +112,6 @@ double specot__onl_prepare(specot_ot_online_ws *ws, const double *X, const doubl
   return scale * diam2;
 }
 
-double specot__onl_violation(const double *pot, const double *pnew, const double *logw, size_t len,
-                             double eps) {
-  double err = 0.0;
-  for (size_t j = 0; j < len; ++j) {
-    if (logw[j] == -INFINITY) continue;
-    const double w = exp(logw[j]);
-    err += fabs(w * exp((pot[j] - pnew[j]) / eps) - w);
-  }
-  return err;
-}
-
-static int finite_where_mass(const double *p, const double *logw, size_t len) {
-  for (size_t i = 0; i < len; ++i)
-    if (!isfinite(p[i]) && logw[i] != -INFINITY) return 0;
-  return 1;
-}
-
 /* h = pot + e logw (-inf for zero mass). */
 static void shifted(const double *pot, const double *logw, size_t len, double e, double *h) {
   for (size_t i = 0; i < len; ++i) h[i] = logw[i] == -INFINITY ? -INFINITY : pot[i] + e * logw[i];
@@ -196,7 +179,7 @@ static specot_status onl_stage(specot_ot_online_ws *ws, const specot_ctx *ctx,
     shifted(f, ws->loga, n, e, ws->h);
     specot__onl_smin(ws, Y, X, ws->h, e, ws->t);
     if (k > 0) { /* f was updated from g at this e */
-      err = specot__onl_violation(g, ws->t, ws->logb, m, e) + row_err;
+      err = specot__ot_sk_violation(g, ws->t, ws->logb, m, e) + row_err;
       if (err <= stop) {
         if (last_w == 1.0) break;
         rs.w = 1.0; /* converged while relaxed: finish with plain steps */
@@ -213,11 +196,12 @@ static specot_status onl_stage(specot_ot_online_ws *ws, const specot_ctx *ctx,
     } else {
       specot__onl_smin(ws, X, Y, ws->h, e, ws->t);
       for (size_t i = 0; i < n; ++i) f[i] = relaxed(f[i], ws->t[i], w, e);
-      row_err = specot__onl_violation(f, ws->t, ws->loga, n, e);
+      row_err = specot__ot_sk_violation(f, ws->t, ws->loga, n, e);
     }
     last_w = w;
     ++*it;
-    if (!finite_where_mass(f, ws->loga, n) || !finite_where_mass(g, ws->logb, m))
+    if (!specot__ot_sk_finite_where_mass(f, ws->loga, n) ||
+        !specot__ot_sk_finite_where_mass(g, ws->logb, m))
       return SPECOT_ERR_NUMERICAL;
   }
   *err_out = err;
@@ -274,12 +258,12 @@ specot_status specot__onl_sym_run(specot_ot_online_ws *ws, const specot_ctx *ctx
       if (specot__cancelled(ctx)) return SPECOT_ERR_CANCELLED;
       shifted(p, logw, n, e, ws->h);
       specot__onl_smin(ws, side, side, ws->h, e, ws->t);
-      err = specot__onl_violation(p, ws->t, logw, n, e);
+      err = specot__ot_sk_violation(p, ws->t, logw, n, e);
       if (err <= (target ? o->tol : 10.0 * o->tol)) break;
       for (size_t i = 0; i < n; ++i)
         p[i] = logw[i] == -INFINITY ? ws->t[i] : 0.5 * (p[i] + ws->t[i]);
       ++it;
-      if (!finite_where_mass(p, logw, n)) return SPECOT_ERR_NUMERICAL;
+      if (!specot__ot_sk_finite_where_mass(p, logw, n)) return SPECOT_ERR_NUMERICAL;
     }
     if (target) break;
     e *= o->scaling_factor;

@@ -54,9 +54,6 @@ void specot__onl_smin(specot_ot_online_ws *ws, specot__onl_side rows, specot__on
 /* Centres X, Y into the workspace (common mean), fills nx, ny, sets scale;
  * returns the bound scale * diam^2 on the cost range. */
 double specot__onl_prepare(specot_ot_online_ws *ws, const double *X, const double *Y, double scale);
-/* L1 violation sum_j |w_j exp((pot_j - pnew_j)/eps) - w_j| (positive mass only). */
-double specot__onl_violation(const double *pot, const double *pnew, const double *logw, size_t len,
-                             double eps);
 /* Alternating solve with eps-scaling on (ws->X, ws->Y): f (n), g (m) in/out. */
 specot_status specot__onl_run(specot_ot_online_ws *ws, const specot_ctx *ctx,
                               const specot_ot_sinkhorn_opts *o, double eps, double eps0, double *f,

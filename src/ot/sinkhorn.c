@@ -162,9 +162,8 @@ static void smin_cols(const double *C, size_t n, size_t m, const double *pot,
   }
 }
 
-/* L1 violation sum_j |b_j exp((g_j - gnew_j)/eps) - b_j|. */
-static double violation(const double *g, const double *gnew, const double *logb, size_t m,
-                        double eps) {
+double specot__ot_sk_violation(const double *g, const double *gnew, const double *logb, size_t m,
+                               double eps) {
   double err = 0.0;
   for (size_t j = 0; j < m; ++j) {
     if (logb[j] == -INFINITY) continue;
@@ -174,7 +173,7 @@ static double violation(const double *g, const double *gnew, const double *logb,
   return err;
 }
 
-static int all_finite_or_zero_mass(const double *p, const double *logw, size_t len) {
+int specot__ot_sk_finite_where_mass(const double *p, const double *logw, size_t len) {
   for (size_t i = 0; i < len; ++i)
     if (!isfinite(p[i]) && logw[i] != -INFINITY) return 0;
   return 1;
@@ -372,7 +371,7 @@ static int scalings_extreme(const double *x, const double *logw, size_t len) {
 static double log_step(const specot__sk_problem *p, double e, double *f, double *g,
                        specot__sk_scratch *s) {
   smin_cols(p->C, p->n, p->m, f, p->loga, e, s->h, s->mx, s->sum, s->s, p->simd);
-  const double err = violation(g, s->s, p->logb, p->m, e);
+  const double err = specot__ot_sk_violation(g, s->s, p->logb, p->m, e);
   for (size_t j = 0; j < p->m; ++j) g[j] = s->s[j];
   smin_rows(p->C, p->n, p->m, g, p->logb, e, s->h, f, p->simd);
   return err;
@@ -461,18 +460,21 @@ static specot_status stage(const specot__sk_problem *p, double e, size_t cap, do
       (void)log_step(p, e, f, g, s);
       row_err = 0.0;
       last_w = 1.0;
-      if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
+      if (!specot__ot_sk_finite_where_mass(f, p->loga, n) ||
+          !specot__ot_sk_finite_where_mass(g, p->logb, m))
         return SPECOT_ERR_NUMERICAL;
       absorb_kernel(p, e, f, g, s);
     } else if (scalings_extreme(s->u, p->loga, n) || scalings_extreme(s->v, p->logb, m)) {
       absorb_scalings(p, e, f, g, s);
-      if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
+      if (!specot__ot_sk_finite_where_mass(f, p->loga, n) ||
+          !specot__ot_sk_finite_where_mass(g, p->logb, m))
         return SPECOT_ERR_NUMERICAL;
       absorb_kernel(p, e, f, g, s);
     }
   }
   absorb_scalings(p, e, f, g, s);
-  if (!all_finite_or_zero_mass(f, p->loga, n) || !all_finite_or_zero_mass(g, p->logb, m))
+  if (!specot__ot_sk_finite_where_mass(f, p->loga, n) ||
+      !specot__ot_sk_finite_where_mass(g, p->logb, m))
     return SPECOT_ERR_NUMERICAL;
   *err_out = err + row_err;
   return SPECOT_OK;
@@ -538,11 +540,11 @@ specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *log
     for (size_t k = 0; k < cap && it < o->max_iter; ++k) {
       smin_rows(C, n, n, p, loga, e, h, t, simd);
       /* row sums of pi_ik = a_i a_k exp((p_i + p_k - C_ik)/e) are a_i exp((p_i - t_i)/e) */
-      err = violation(p, t, loga, n, e);
+      err = specot__ot_sk_violation(p, t, loga, n, e);
       if (err <= (target ? o->tol : 10.0 * o->tol)) break;
       for (size_t i = 0; i < n; ++i) p[i] = loga[i] == -INFINITY ? t[i] : 0.5 * (p[i] + t[i]);
       ++it;
-      if (!all_finite_or_zero_mass(p, loga, n)) return SPECOT_ERR_NUMERICAL;
+      if (!specot__ot_sk_finite_where_mass(p, loga, n)) return SPECOT_ERR_NUMERICAL;
     }
     if (target) break;
     e *= o->scaling_factor;

@@ -46,6 +46,12 @@ double specot__ot_eps_start_from_range(double range, double eps,
 specot_status specot__ot_sk_run(const specot__sk_problem *p, const specot_ot_sinkhorn_opts *o,
                                 double eps0, double *f, double *g, specot__sk_scratch *s,
                                 size_t *iters, double *err_out);
+/* L1 marginal violation sum_j |w_j exp((pot_j - pnew_j)/eps) - w_j| over the
+ * atoms of positive mass (logw_j > -inf); shared by the dense and online solvers. */
+double specot__ot_sk_violation(const double *pot, const double *pnew, const double *logw,
+                               size_t len, double eps);
+/* 1 when p_i is finite wherever logw_i > -inf (zero-mass atoms may be inf). */
+int specot__ot_sk_finite_where_mass(const double *p, const double *logw, size_t len);
 /* Symmetric solve of OT_eps(a, a) with cost C (n x n, symmetric); p in/out; h, t scratch (n). */
 specot_status specot__ot_sk_sym_run(size_t n, const double *C, const double *loga, double eps,
                                     double eps0, int simd, const specot_ot_sinkhorn_opts *o,
